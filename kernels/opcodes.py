@@ -1,0 +1,20 @@
+"""Op codes shared by the compiler (`schemas.compile`) and the kernels. Plain integers only."""
+
+# component methods
+MAP, BANDS, LINEAR, VALUE = 0, 1, 2, 3
+
+# combine
+SUM, MEAN, PRODUCT, MIN, MAX = 0, 1, 2, 3, 4
+
+# tiering
+LEVELS, RULES = 0, 1
+
+# expression programs: a postfix stack machine evaluated over blocks of rows
+PUSH_SLOT = 0  # arg0 = slot
+PUSH_CONST = 1  # const
+NEG = 2
+ADD, SUB, MUL, DIV = 3, 4, 5, 6
+EQ, NE, LT, LE, GT, GE = 7, 8, 9, 10, 11, 12
+AND, OR, NOT = 13, 14, 15
+IS_NULL, IS_NOT_NULL = 16, 17
+IN_SET, NOT_IN_SET = 18, 19  # arg0 = start in set_values, arg1 = count; const = 1.0 if the list holds null

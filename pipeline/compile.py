@@ -1,0 +1,459 @@
+"""Compile a checked `Scorecard` into the flat arrays the kernels read (STYLE: a compiler).
+
+Every decision is made here once per run: which input columns the kernels need (slots), the
+dictionary of every text column (so text compares as integer codes), band and level edges, the
+postfix programs of every expression, and the error-code table. Per partition nothing looks a
+name up in a dict.
+
+The value space: each row of the value matrix is a slot. Slots are, in order, the inputs the
+scorecard reads, the scores, the action columns, then the derived columns. Nulls are NaN; text
+is its code in the slot's vocabulary (-1 for a value outside it); bools are 0/1; dates and
+timestamps are seconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from kernels import opcodes as op
+from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
+from schemas.model import Expression, LevelTiering, Scorecard
+
+_METHODS = {"map": op.MAP, "bands": op.BANDS, "linear": op.LINEAR, "value": op.VALUE}
+_COMBINES = {"sum": op.SUM, "mean": op.MEAN, "product": op.PRODUCT, "min": op.MIN, "max": op.MAX}
+_BINARY = {"+": op.ADD, "-": op.SUB, "*": op.MUL, "/": op.DIV, "==": op.EQ, "!=": op.NE, "<": op.LT,
+           "<=": op.LE, ">": op.GT, ">=": op.GE, "and": op.AND, "or": op.OR}
+
+
+class Plan(NamedTuple):
+    """Everything the scoring kernel reads; a NamedTuple of arrays so Numba takes it as one argument."""
+
+    n_slots: np.int64
+    # components
+    comp_slot: np.ndarray
+    comp_method: np.ndarray
+    comp_weight: np.ndarray
+    comp_missing: np.ndarray  # NaN: a null input is invalid
+    comp_max: np.ndarray  # NaN: gives no reason
+    comp_score: np.ndarray
+    comp_table_start: np.ndarray  # C+1 offsets into the table arrays
+    comp_error_null: np.ndarray
+    comp_error_value: np.ndarray  # out_of_bands / unmapped
+    table_lo: np.ndarray  # bands: lower bound; map: key
+    table_lo_incl: np.ndarray
+    table_hi: np.ndarray
+    table_hi_incl: np.ndarray
+    table_points: np.ndarray
+    comp_linear: np.ndarray  # C x 4: x0, x1, y0, y1
+    # scores
+    score_slot: np.ndarray
+    score_combine: np.ndarray
+    score_round: np.ndarray  # -1: no rounding
+    # overrides
+    override_program: np.ndarray
+    override_tier: np.ndarray
+    # tiering
+    tiering: np.int64
+    n_tiers: np.int64
+    level_by_slot: np.int64
+    level_by_error: np.int64
+    level_tier: np.ndarray
+    level_lo: np.ndarray
+    level_lo_incl: np.ndarray
+    level_hi: np.ndarray
+    level_hi_incl: np.ndarray
+    scale_slot: np.int64  # -1: no scale
+    scale_keys: np.ndarray  # sorted
+    scale_factors: np.ndarray
+    rule_program: np.ndarray  # -1: catch-all
+    rule_tier: np.ndarray
+    rule_unique: np.bool_
+    error_no_rule: np.int64
+    error_ambiguous: np.int64
+    error_no_scale: np.int64
+    reason_score: np.int64  # -1: no reasons
+    # actions and derived
+    action_slot: np.ndarray
+    action_values: np.ndarray  # A x T
+    derived_program: np.ndarray
+    derived_slot: np.ndarray
+    # programs
+    program_start: np.ndarray  # P+1 offsets
+    code: np.ndarray
+    code_arg: np.ndarray  # k x 2
+    code_const: np.ndarray
+    set_values: np.ndarray
+    stack_depth: np.int64
+
+
+@dataclass(frozen=True)
+class InputSlot:
+    """How one input column is encoded into its slot."""
+
+    slot: int
+    name: str
+    type: str
+    vocabulary: tuple[Any, ...] | None  # text inputs: the values that get codes 0..n-1
+    default: float  # encoded default, NaN if none
+
+
+@dataclass(frozen=True)
+class Compiled:
+    scorecard: Scorecard
+    plan: Plan
+    input_slots: tuple[InputSlot, ...]
+    slot_names: tuple[str, ...]
+    error_codes: tuple[str, ...]
+    action_vocabularies: tuple[tuple[Any, ...] | None, ...]
+
+    @property
+    def n_error_words(self) -> int:
+        return max(1, (len(self.error_codes) + 63) // 64)
+
+
+class _Compiler:
+    def __init__(self, scorecard: Scorecard):
+        self.scorecard = scorecard
+        self.slots: dict[str, int] = {}
+        self.text_vocab: dict[str, list[Any]] = {}
+        self.error_codes: list[str] = []
+        self.code: list[int] = []
+        self.code_arg: list[tuple[int, int]] = []
+        self.code_const: list[float] = []
+        self.program_start: list[int] = [0]
+        self.set_values: list[float] = []
+        self.stack_depth = 1
+
+    def error(self, code: str) -> int:
+        if code not in self.error_codes:
+            self.error_codes.append(code)
+        return self.error_codes.index(code)
+
+    # --------------------------------------------------------------- slots and vocabularies
+    def used_inputs(self) -> list[str]:
+        sc = self.scorecard
+        used: set[str] = {c.input for c in sc.components}
+        expressions = [o.when for o in sc.overrides] + [d.expression for d in sc.derived]
+        if sc.tiering.kind == "rules":
+            expressions += [r.when for r in sc.tiering.rules if r.when is not None]
+        else:
+            if not sc.tiering.by_score:
+                used.add(sc.tiering.by)
+            if sc.tiering.scale is not None:
+                used.add(sc.tiering.scale.column)
+        for expression in expressions:
+            used.update(name.name for name in _names(expression.ast))
+        return [name for name in sc.input_names if name in used]
+
+    def collect_vocabularies(self) -> None:
+        sc = self.scorecard
+        for name in self.slots:
+            if name in sc.input_names and sc.input(name).value_type == "text":
+                spec = sc.input(name)
+                vocab: list[Any] = []
+                for value in list(spec.values or ()) + ([spec.default] if spec.default is not None else []):
+                    if value is not None and value not in vocab:
+                        vocab.append(value)
+                self.text_vocab[name] = vocab
+        for component in sc.components:
+            if component.input in self.text_vocab:
+                for key, _ in component.map_points:
+                    if key not in self.text_vocab[component.input]:
+                        self.text_vocab[component.input].append(key)
+        if sc.tiering.kind == "levels" and sc.tiering.scale is not None and sc.tiering.scale.column in self.text_vocab:
+            for key, _ in sc.tiering.scale.factors:
+                if key not in self.text_vocab[sc.tiering.scale.column]:
+                    self.text_vocab[sc.tiering.scale.column].append(key)
+        for action in sc.actions:
+            if action.type == "string":
+                self.text_vocab[action.name] = list(dict.fromkeys(v for v in action.values if v is not None))
+        expressions = [o.when for o in sc.overrides] + [d.expression for d in sc.derived]
+        if sc.tiering.kind == "rules":
+            expressions += [r.when for r in sc.tiering.rules if r.when is not None]
+        for expression in expressions:
+            for column, literal in _text_literals(expression.ast):
+                if column in self.text_vocab and literal not in self.text_vocab[column]:
+                    self.text_vocab[column].append(literal)
+
+    def encode_key(self, column: str, value: Any) -> float:
+        """The slot value of a scorecard constant compared with `column` (map key, scale key)."""
+        if value is None:
+            return math.nan
+        if column in self.text_vocab:
+            return float(self.text_vocab[column].index(value))
+        if isinstance(value, bool):
+            return 1.0 if value else 0.0
+        return float(value)
+
+    # --------------------------------------------------------------- programs
+    def program(self, expression: Expression) -> int:
+        depth = self.emit(expression.ast, 0)
+        self.stack_depth = max(self.stack_depth, depth)
+        self.program_start.append(len(self.code))
+        return len(self.program_start) - 2
+
+    def push(self, code: int, arg0: int = 0, arg1: int = 0, const: float = 0.0) -> None:
+        self.code.append(code)
+        self.code_arg.append((arg0, arg1))
+        self.code_const.append(const)
+
+    def emit(self, node: Node, height: int) -> int:
+        """Emit postfix code for `node`; returns the highest stack height it reaches."""
+        if isinstance(node, Literal_):
+            self.push(op.PUSH_CONST, const=_constant(node.value))
+            return height + 1
+        if isinstance(node, Name):
+            self.push(op.PUSH_SLOT, self.slots[node.name])
+            return height + 1
+        if isinstance(node, Unary):
+            top = self.emit(node.operand, height)
+            self.push(op.NOT if node.op == "not" else op.NEG)
+            return top
+        if isinstance(node, IsNull):
+            top = self.emit(node.operand, height)
+            self.push(op.IS_NOT_NULL if node.negated else op.IS_NULL)
+            return top
+        if isinstance(node, InList):
+            top = self.emit(node.operand, height)
+            column = node.operand.name if isinstance(node.operand, Name) else None
+            start = len(self.set_values)
+            has_null = False
+            for item in node.items:
+                if item.value is None:
+                    has_null = True
+                elif isinstance(item.value, str):
+                    if column is None or column not in self.text_vocab:
+                        continue  # a text literal against a non-column text operand never matches
+                    self.set_values.append(float(self.text_vocab[column].index(item.value)))
+                else:
+                    self.set_values.append(_constant(item.value))
+            self.push(op.NOT_IN_SET if node.negated else op.IN_SET, start, len(self.set_values) - start,
+                      1.0 if has_null else 0.0)
+            return top
+        assert isinstance(node, Binary)
+        left, right = node.left, node.right
+        if node.op in ("==", "!=") and _is_text(left) and _is_text(right):
+            if isinstance(left, Literal_) and isinstance(right, Literal_):
+                equal = left.value == right.value
+                self.push(op.PUSH_CONST, const=1.0 if equal == (node.op == "==") else 0.0)
+                return height + 1
+            column, literal = (left, right) if isinstance(left, Name) else (right, left)
+            top = self.emit(column, height)
+            self.push(op.PUSH_CONST, const=self.encode_key(column.name, literal.value))  # type: ignore[union-attr]
+            self.push(_BINARY[node.op])
+            return max(top, height + 2)
+        top_left = self.emit(left, height)
+        top_right = self.emit(right, height + 1)
+        self.push(_BINARY[node.op])
+        return max(top_left, top_right)
+
+    # --------------------------------------------------------------- all
+    def compile(self) -> Compiled:
+        sc = self.scorecard
+        for name in self.used_inputs():
+            self.slots[name] = len(self.slots)
+        n_inputs = len(self.slots)
+        for score in sc.scores:
+            self.slots[score.name] = len(self.slots)
+        for action in sc.actions:
+            self.slots[action.name] = len(self.slots)
+        for derived in sc.derived:
+            self.slots[derived.name] = len(self.slots)
+        self.collect_vocabularies()
+
+        # components
+        components = sc.components
+        score_index = {score.name: i for i, score in enumerate(sc.scores)}
+        table_lo: list[float] = []
+        table_lo_incl: list[bool] = []
+        table_hi: list[float] = []
+        table_hi_incl: list[bool] = []
+        table_points: list[float] = []
+        table_start = [0]
+        comp_linear = np.zeros((len(components), 4))
+        error_null, error_value = [], []
+        for index, component in enumerate(components):
+            error_null.append(self.error(f"{component.input}:not_null"))
+            if component.method == "map":
+                error_value.append(self.error(f"{component.input}:unmapped"))
+                entries = sorted((self.encode_key(component.input, k), p) for k, p in component.map_points)
+                for key, points in entries:
+                    table_lo.append(key); table_lo_incl.append(True)
+                    table_hi.append(key); table_hi_incl.append(True)
+                    table_points.append(points)
+            elif component.method == "bands":
+                error_value.append(self.error(f"{component.input}:out_of_bands"))
+                for rng, points in component.bands:
+                    table_lo.append(rng.lower); table_lo_incl.append(rng.lower_inclusive)
+                    table_hi.append(rng.upper); table_hi_incl.append(rng.upper_inclusive)
+                    table_points.append(points)
+            else:
+                error_value.append(-1)
+                if component.linear is not None:
+                    comp_linear[index] = component.linear
+            table_start.append(len(table_lo))
+
+        # overrides
+        tier_index = {tier.code: i for i, tier in enumerate(sc.tiers)}
+        override_program = [self.program(o.when) for o in sc.overrides]
+        override_tier = [tier_index[o.tier] for o in sc.overrides]
+
+        # tiering
+        tiering = sc.tiering
+        level_fields: dict[str, Any] = dict(
+            level_by_slot=-1, level_by_error=-1, level_tier=[], level_lo=[], level_lo_incl=[], level_hi=[],
+            level_hi_incl=[], scale_slot=-1, scale_keys=[], scale_factors=[])
+        rule_program: list[int] = []
+        rule_tier: list[int] = []
+        rule_unique = False
+        error_no_rule = error_ambiguous = error_no_scale = -1
+        reason_score = -1
+        if isinstance(tiering, LevelTiering):
+            level_fields["level_by_slot"] = self.slots[tiering.by]
+            if tiering.by_score:
+                reason_score = score_index[tiering.by]
+                by_column = sc.score(tiering.by).output_column
+            else:
+                by_column = tiering.by
+            level_fields["level_by_error"] = self.error(f"{by_column}:not_null")
+            for level in tiering.levels:
+                level_fields["level_tier"].append(tier_index[level.tier])
+                level_fields["level_lo"].append(level.range.lower)
+                level_fields["level_lo_incl"].append(level.range.lower_inclusive)
+                level_fields["level_hi"].append(level.range.upper)
+                level_fields["level_hi_incl"].append(level.range.upper_inclusive)
+            if tiering.scale is not None:
+                column = tiering.scale.column
+                level_fields["scale_slot"] = self.slots[column]
+                pairs = sorted((self.encode_key(column, k), f) for k, f in tiering.scale.factors)
+                level_fields["scale_keys"] = [k for k, _ in pairs]
+                level_fields["scale_factors"] = [f for _, f in pairs]
+                error_no_scale = self.error("tier:no_scale")
+        else:
+            for rule in tiering.rules:
+                rule_program.append(-1 if rule.when is None else self.program(rule.when))
+                rule_tier.append(tier_index[rule.tier])
+            rule_unique = tiering.hit == "unique"
+            error_no_rule = self.error("tier:no_rule")
+            if rule_unique:
+                error_ambiguous = self.error("tier:ambiguous")
+
+        # actions, derived
+        action_values = np.full((len(sc.actions), len(sc.tiers)), np.nan)
+        for a, action in enumerate(sc.actions):
+            for t, value in enumerate(action.values):
+                action_values[a, t] = self.encode_key(action.name, value)
+        derived_program = [self.program(d.expression) for d in sc.derived]
+
+        def i64(values: Any) -> np.ndarray:
+            return np.asarray(values, dtype=np.int64).reshape(-1)
+
+        def f64(values: Any) -> np.ndarray:
+            return np.asarray(values, dtype=np.float64).reshape(-1)
+
+        def b1(values: Any) -> np.ndarray:
+            return np.asarray(values, dtype=np.bool_).reshape(-1)
+
+        plan = Plan(
+            n_slots=np.int64(len(self.slots)),
+            comp_slot=i64([self.slots[c.input] for c in components]),
+            comp_method=i64([_METHODS[c.method] for c in components]),
+            comp_weight=f64([c.weight for c in components]),
+            comp_missing=f64([math.nan if c.missing is None else c.missing for c in components]),
+            comp_max=f64([math.nan if c.max_points is None else c.max_points for c in components]),
+            comp_score=i64([score_index[c.score] for c in components]),
+            comp_table_start=i64(table_start),
+            comp_error_null=i64(error_null),
+            comp_error_value=i64(error_value),
+            table_lo=f64(table_lo), table_lo_incl=b1(table_lo_incl), table_hi=f64(table_hi),
+            table_hi_incl=b1(table_hi_incl), table_points=f64(table_points),
+            comp_linear=comp_linear,
+            score_slot=i64([self.slots[s.name] for s in sc.scores]),
+            score_combine=i64([_COMBINES[s.combine] for s in sc.scores]),
+            score_round=i64([-1 if s.round is None else s.round for s in sc.scores]),
+            override_program=i64(override_program),
+            override_tier=i64(override_tier),
+            tiering=np.int64(op.LEVELS if isinstance(tiering, LevelTiering) else op.RULES),
+            n_tiers=np.int64(len(sc.tiers)),
+            level_by_slot=np.int64(level_fields["level_by_slot"]),
+            level_by_error=np.int64(level_fields["level_by_error"]),
+            level_tier=i64(level_fields["level_tier"]),
+            level_lo=f64(level_fields["level_lo"]),
+            level_lo_incl=b1(level_fields["level_lo_incl"]),
+            level_hi=f64(level_fields["level_hi"]),
+            level_hi_incl=b1(level_fields["level_hi_incl"]),
+            scale_slot=np.int64(level_fields["scale_slot"]),
+            scale_keys=f64(level_fields["scale_keys"]),
+            scale_factors=f64(level_fields["scale_factors"]),
+            rule_program=i64(rule_program),
+            rule_tier=i64(rule_tier),
+            rule_unique=np.bool_(rule_unique),
+            error_no_rule=np.int64(error_no_rule),
+            error_ambiguous=np.int64(error_ambiguous),
+            error_no_scale=np.int64(error_no_scale),
+            reason_score=np.int64(reason_score),
+            action_slot=i64([self.slots[a.name] for a in sc.actions]),
+            action_values=action_values,
+            derived_program=i64(derived_program),
+            derived_slot=i64([self.slots[d.name] for d in sc.derived]),
+            program_start=i64(self.program_start),
+            code=i64(self.code),
+            code_arg=np.asarray(self.code_arg, dtype=np.int64).reshape(-1, 2),
+            code_const=f64(self.code_const),
+            set_values=f64(self.set_values),
+            stack_depth=np.int64(self.stack_depth),
+        )
+        input_slots = []
+        for name, slot in list(self.slots.items())[:n_inputs]:
+            spec = sc.input(name)
+            vocab = tuple(self.text_vocab[name]) if name in self.text_vocab else None
+            default = math.nan if spec.default is None else self.encode_key(name, spec.default)
+            input_slots.append(InputSlot(slot=slot, name=name, type=spec.type, vocabulary=vocab, default=default))
+        return Compiled(
+            scorecard=sc, plan=plan, input_slots=tuple(input_slots), slot_names=tuple(self.slots),
+            error_codes=tuple(self.error_codes),
+            action_vocabularies=tuple(tuple(self.text_vocab[a.name]) if a.name in self.text_vocab else None
+                                      for a in sc.actions),
+        )
+
+
+def _constant(value: Any) -> float:
+    if value is None:
+        return math.nan
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    return float(value)
+
+
+def _is_text(node: Node) -> bool:
+    return isinstance(node, Name) or (isinstance(node, Literal_) and isinstance(node.value, str))
+
+
+def _names(node: Node) -> list[Name]:
+    from schemas.expressions import names_in
+
+    return names_in(node)
+
+
+def _text_literals(node: Node) -> list[tuple[str, str]]:
+    """(column, literal) pairs where a text literal is compared with a column."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, Binary):
+        if node.op in ("==", "!="):
+            for a, b in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(a, Name) and isinstance(b, Literal_) and isinstance(b.value, str):
+                    found.append((a.name, b.value))
+        found += _text_literals(node.left) + _text_literals(node.right)
+    elif isinstance(node, InList) and isinstance(node.operand, Name):
+        found += [(node.operand.name, i.value) for i in node.items if isinstance(i.value, str)]
+    elif isinstance(node, (Unary, IsNull)):
+        found += _text_literals(node.operand)
+    return found
+
+
+def compile_scorecard(scorecard: Scorecard) -> Compiled:
+    return _Compiler(scorecard).compile()

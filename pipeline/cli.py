@@ -1,0 +1,148 @@
+"""The `tierline` command (SPEC §3). The one place where errors become exit codes.
+
+0 success · 1 validation policy failed · 2 usage or scorecard error · 3 input error · 4 internal.
+Every failure prints one line; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from typing import Sequence
+
+from schemas.errors import TierlineError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tierline", description="Grade every entity of a Parquet register into tiers by a scorecard.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="score a register and publish a period")
+    run.add_argument("scorecard")
+    run.add_argument("--input", "-i", nargs="+", required=True, action="extend", metavar="PATH",
+                     help="Parquet files, directories or globs (local or fsspec URLs)")
+    run.add_argument("--output", "-o", required=True, metavar="DIR")
+    run.add_argument("--period", help="period name (default: today's UTC date)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="start a LocalCluster of N processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="join an existing dask.distributed cluster")
+    run.add_argument("--validation", choices=["fast", "gx", "off"], default="fast")
+    run.add_argument("--max-invalid-fraction", type=float, default=0.05, metavar="F")
+    run.add_argument("--partition-rows", type=int, default=None, metavar="N",
+                     help="target rows per task (default 1,000,000)")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
+
+    check = commands.add_parser("check", help="parse and lint scorecards")
+    check.add_argument("scorecards", nargs="+")
+
+    explain = commands.add_parser("explain", help="show how one entity is scored")
+    explain.add_argument("scorecard")
+    explain.add_argument("--input", "-i", nargs="+", required=True, action="extend", metavar="PATH")
+    explain.add_argument("--key", required=True, help="the entity's key value")
+
+    expectations = commands.add_parser("expectations", help="write the Great Expectations suite")
+    expectations.add_argument("scorecard")
+    expectations.add_argument("-o", "--output")
+
+    diff = commands.add_parser("diff", help="tier migration between two periods")
+    diff.add_argument("dir")
+    diff.add_argument("--from", dest="from_period", required=True)
+    diff.add_argument("--to", dest="to_period", required=True)
+
+    report = commands.add_parser("report", help="HTML report of a period")
+    report.add_argument("dir")
+    report.add_argument("--period", required=True)
+
+    demo = commands.add_parser("demo", help="generate a register for a shipped scorecard, run it, show the result")
+    demo.add_argument("--scorecard", default=None, help="shipped scorecard id")
+    demo.add_argument("--rows", type=int, default=200_000)
+    demo.add_argument("--dir", default=None, help="working directory (default: a temporary one)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipeline.partitions import DEFAULT_TARGET_ROWS
+    from pipeline.report import print_summary
+    from pipeline.run import RunOptions, run
+
+    summary = run(RunOptions(
+        scorecard=args.scorecard, inputs=args.input, output=args.output, period=args.period,
+        workers=args.workers, scheduler=args.scheduler, validation=args.validation,
+        max_invalid_fraction=args.max_invalid_fraction,
+        target_rows=args.partition_rows or DEFAULT_TARGET_ROWS, progress=not args.quiet,
+    ))
+    if not args.quiet:
+        print_summary(summary)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from schemas.load import check_scorecard
+
+    failed = False
+    for path in args.scorecards:
+        scorecard, errors = check_scorecard(path)
+        for error in errors:
+            print(str(error), file=sys.stderr)
+        if errors:
+            failed = True
+        else:
+            assert scorecard is not None
+            print(f"{path}: ok ({scorecard.name} v{scorecard.version}: {len(scorecard.inputs)} inputs, "
+                  f"{len(scorecard.components)} components, {len(scorecard.tiers)} tiers)")
+    return 2 if failed else 0
+
+
+def _not_built(what: str) -> int:
+    raise UsageError(f"{what} is not built in this version of tierline")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "explain":
+            from pipeline.explain import explain
+
+            return explain(args.scorecard, args.input, args.key)
+        if args.command == "demo":
+            from pipeline.demo import demo
+
+            return demo(args.scorecard, args.rows, args.dir)
+        if args.command == "expectations":
+            return _not_built("tierline expectations")
+        if args.command == "diff":
+            return _not_built("tierline diff")
+        if args.command == "report":
+            return _not_built("tierline report")
+        raise UsageError(f"unknown command {args.command!r}")
+    except TierlineError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"tierline: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("tierline: interrupted; nothing was published", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence, exit 4
+        if debug:
+            traceback.print_exc()
+        print(f"tierline: internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 4
+
+
+if __name__ == "__main__":
+    sys.exit(main())

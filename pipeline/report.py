@@ -1,0 +1,27 @@
+"""Printing a run's summary on the terminal (tier table, counts, where the output is)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.run import RunSummary
+
+
+def print_summary(summary: RunSummary, console: Console | None = None) -> None:
+    console = console or Console()
+    counts = summary.manifest["counts"]
+    table = Table(title=f"{summary.manifest['scorecard']['name']} · period {summary.period}")
+    table.add_column("rank", justify="right")
+    table.add_column("tier")
+    table.add_column("label")
+    table.add_column("rows", justify="right")
+    table.add_column("share", justify="right")
+    scored = max(counts["scored"], 1)
+    for rank, (code, label, rows) in enumerate(summary.tiers, start=1):
+        table.add_row(str(rank), code, label, f"{rows:,}", f"{rows / scored:.1%}")
+    console.print(table)
+    console.print(f"input {counts['input']:,} rows · scored {counts['scored']:,} · quarantined {counts['quarantined']:,}")
+    for code, rows in counts["errors"].items():
+        console.print(f"  {code}: {rows:,}")
+    console.print(f"output: {summary.output_dir / ('period=' + summary.period)}")

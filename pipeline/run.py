@@ -1,0 +1,206 @@
+"""`tierline run`: plan, score every partition through Dask, check the policy, publish (SPEC §3, §4).
+
+Order of events, so that a failure never publishes half a period:
+scorecard (exit 2) → inputs and their schemas (exit 3) → staging → Dask tasks → counts and
+policy (exit 1, staging kept for inspection) → manifest → atomic publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import dask
+
+from pipeline.compile import Compiled, compile_scorecard
+from pipeline.inputs import InputFile, resolve_inputs
+from pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
+from pipeline.progress import Progress
+from pipeline.publish import MANIFESTS_DIR, QUARANTINE_DIR, Staging, validate_period, write_manifest
+from pipeline.register import check_register
+from pipeline.task import Destination, PartitionResult, score_partition_task
+from schemas.errors import InputError, UsageError, ValidationPolicyError
+from schemas.load import load_scorecard
+
+VALIDATION_MODES = ("fast", "gx", "off")
+
+
+@dataclass
+class RunOptions:
+    scorecard: str
+    inputs: Sequence[str]
+    output: str
+    period: str | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    validation: str = "fast"
+    max_invalid_fraction: float = 0.05
+    target_rows: int = DEFAULT_TARGET_ROWS
+    progress: bool = True
+    run_id: str | None = None
+
+
+@dataclass
+class RunSummary:
+    manifest: dict[str, Any]
+    output_dir: Path
+    period: str
+    tiers: list[tuple[str, str, int]] = field(default_factory=list)  # code, label, rows
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tierline")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _check_options(options: RunOptions) -> str:
+    period = validate_period(options.period or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
+    if options.validation not in VALIDATION_MODES:
+        raise UsageError(f"--validation must be one of {', '.join(VALIDATION_MODES)}")
+    if options.validation == "gx":
+        raise UsageError("--validation gx is not built in this version of tierline; use fast or off")
+    if not 0.0 <= options.max_invalid_fraction <= 1.0:
+        raise UsageError("--max-invalid-fraction must be between 0 and 1")
+    if options.workers is not None and options.scheduler is not None:
+        raise UsageError("give either --workers or --scheduler, not both")
+    if options.workers is not None and options.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if not options.inputs:
+        raise UsageError("--input needs at least one file, directory or glob")
+    return period
+
+
+def _compute(compiled: Compiled, partitions: list, destination: Destination, options: RunOptions,
+             progress: Progress) -> tuple[list[PartitionResult], str]:
+    """Run one task per partition on the chosen scheduler; returns results in partition order."""
+    if options.workers is None and options.scheduler is None:
+        from dask.callbacks import Callback
+
+        compiled_key = dask.delayed(compiled, pure=True)
+        tasks = [dask.delayed(score_partition_task, pure=False)(compiled_key, p, destination) for p in partitions]
+
+        class _Rows(Callback):
+            def _posttask(self, key, result, dsk, state, worker_id):  # noqa: ANN001
+                if isinstance(result, PartitionResult):
+                    progress.update(result.input_rows)
+
+        with _Rows():
+            results = dask.compute(*tasks, scheduler="threads", num_workers=os.cpu_count())
+        return list(results), f"threads ({os.cpu_count()} workers)"
+
+    from distributed import Client, LocalCluster, as_completed
+
+    if options.scheduler is not None:
+        client = Client(options.scheduler)
+        scheduler = f"distributed {options.scheduler}"
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+        scheduler = f"LocalCluster ({options.workers} processes)"
+    try:
+        [compiled_future] = client.scatter([compiled], broadcast=True)
+        futures = [client.submit(score_partition_task, compiled_future, p, destination, pure=False) for p in partitions]
+        by_index: dict[int, PartitionResult] = {}
+        for future in as_completed(futures):
+            result = future.result()
+            by_index[result.index] = result
+            progress.update(result.input_rows)
+        return [by_index[p.index] for p in partitions], scheduler
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run(options: RunOptions) -> RunSummary:
+    started = dt.datetime.now(dt.timezone.utc)
+    period = _check_options(options)
+    scorecard = load_scorecard(options.scorecard)
+    compiled = compile_scorecard(scorecard)
+    files: list[InputFile] = resolve_inputs(list(options.inputs))
+    total_rows = sum(f.num_rows for f in files)
+    if total_rows == 0:
+        raise InputError(f"{', '.join(options.inputs)}: the input holds no rows; nothing to score")
+    passthrough = check_register(compiled, files)
+    for f in files[1:]:
+        check_register(compiled, [f])
+    partitions = plan_partitions(files, options.target_rows)
+
+    run_id = options.run_id or new_run_id(started)
+    output_dir = Path(options.output)
+    staging = Staging.create(output_dir, period, run_id)
+    destination = Destination(str(staging.data_dir), str(staging.quarantine_dir), run_id, tuple(passthrough))
+    try:
+        with Progress(total_rows, len(partitions), enabled=options.progress) as progress:
+            results, scheduler = _compute(compiled, partitions, destination, options, progress)
+    except BaseException:
+        staging.discard()
+        raise
+
+    tier_rows: Counter[str] = Counter()
+    error_rows: Counter[str] = Counter()
+    for result in results:
+        tier_rows.update(result.tier_rows)
+        error_rows.update(result.error_rows)
+    input_rows = sum(r.input_rows for r in results)
+    scored = sum(r.scored_rows for r in results)
+    quarantined = sum(r.quarantined_rows for r in results)
+    if input_rows != scored + quarantined or input_rows != total_rows:
+        staging.discard()
+        raise AssertionError(f"row counts do not add up: {input_rows} read, {total_rows} planned, "
+                             f"{scored} scored + {quarantined} quarantined")
+    finished = dt.datetime.now(dt.timezone.utc)
+    manifest: dict[str, Any] = {
+        "run_id": run_id,
+        "period": period,
+        "scorecard": {"name": scorecard.name, "version": scorecard.version, "sha256": scorecard.sha256,
+                      "path": str(Path(options.scorecard).absolute())},
+        "inputs": [{"path": f.path, "size": f.size, "rows": f.num_rows} for f in files],
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "counts": {
+            "input": input_rows,
+            "scored": scored,
+            "quarantined": quarantined,
+            "tiers": {t.code: tier_rows.get(t.code, 0) for t in scorecard.tiers},
+            "errors": dict(sorted(error_rows.items())),
+        },
+        "validation": {"mode": options.validation, "max_invalid_fraction": options.max_invalid_fraction,
+                       "invalid_fraction": quarantined / input_rows, "expectations": []},
+        "scheduler": scheduler,
+        "partitions": len(partitions),
+        "tierline_version": _version(),
+    }
+    write_manifest(staging.manifest_path, manifest)
+    fraction = quarantined / input_rows
+    if fraction > options.max_invalid_fraction:
+        raise ValidationPolicyError(
+            f"{quarantined:,} of {input_rows:,} rows are invalid ({fraction:.2%} > --max-invalid-fraction "
+            f"{options.max_invalid_fraction:g}); nothing published. Quarantine kept for inspection in "
+            f"{staging.quarantine_dir}")
+    staging.publish()
+    tiers = [(t.code, t.label, tier_rows.get(t.code, 0)) for t in scorecard.tiers]
+    return RunSummary(manifest=manifest, output_dir=output_dir, period=period, tiers=tiers)
+
+
+def manifest_path(output_dir: Path, period: str) -> Path:
+    return output_dir / MANIFESTS_DIR / f"period={period}.json"
+
+
+def quarantine_dir(output_dir: Path, period: str) -> Path:
+    return output_dir / QUARANTINE_DIR / f"period={period}"

@@ -1,0 +1,71 @@
+"""One Dask task: read a partition's row groups, score them, write its files into staging."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from pipeline.compile import Compiled
+from pipeline.encode import evaluate
+from pipeline.inputs import read_row_groups
+from pipeline.outputs import build_outputs
+from pipeline.partitions import Partition
+from pipeline.publish import validate_tier_code
+
+COMPRESSION = "zstd"
+
+
+@dataclass
+class PartitionResult:
+    index: int
+    input_rows: int
+    scored_rows: int
+    quarantined_rows: int
+    tier_rows: dict[str, int] = field(default_factory=dict)
+    error_rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a task writes: the staging directories (plain paths, so tasks pickle small)."""
+
+    data_dir: str
+    quarantine_dir: str
+    run_id: str
+    passthrough: tuple[str, ...]
+
+
+def _error_counts(compiled: Compiled, errors: np.ndarray) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for code, name in enumerate(compiled.error_codes):
+        hits = int(np.count_nonzero((errors[code >> 6] >> np.uint64(code & 63)) & np.uint64(1)))
+        if hits:
+            counts[name] = hits
+    return counts
+
+
+def score_partition_task(compiled: Compiled, partition: Partition, destination: Destination) -> PartitionResult:
+    table = read_row_groups(partition.path, partition.row_groups, None)
+    evaluation = evaluate(compiled, table)
+    output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough))
+    name = f"part-{partition.index:05d}.parquet"
+    tier_rows: Counter[str] = Counter()
+    for tier_index, start, end in output.tier_bounds:
+        code = compiled.scorecard.tiers[tier_index].code
+        directory = Path(destination.data_dir) / f"tier={validate_tier_code(code)}"
+        directory.mkdir(parents=True, exist_ok=True)
+        pq.write_table(output.scored.slice(start, end - start), directory / name, compression=COMPRESSION)
+        tier_rows[code] += end - start
+    quarantined = output.quarantine.num_rows
+    if quarantined:
+        Path(destination.quarantine_dir).mkdir(parents=True, exist_ok=True)
+        pq.write_table(output.quarantine, Path(destination.quarantine_dir) / name, compression=COMPRESSION)
+    return PartitionResult(
+        index=partition.index, input_rows=table.num_rows, scored_rows=output.scored.num_rows,
+        quarantined_rows=quarantined, tier_rows=dict(tier_rows),
+        error_rows=_error_counts(compiled, evaluation.errors),
+    )

@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--validation", choices=["fast", "gx", "off"], default="fast")
     run.add_argument("--max-invalid-fraction", type=float, default=0.05, metavar="F")
     run.add_argument("--partition-rows", type=int, default=None, metavar="N",
-                     help="target rows per task (default 1,000,000)")
+                     help="target rows per task (default 250,000)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
 
     check = commands.add_parser("check", help="parse and lint scorecards")

@@ -14,7 +14,7 @@ from pipeline.inputs import InputFile
 
 __all__ = ["DEFAULT_TARGET_ROWS", "Partition", "plan_partitions"]
 
-DEFAULT_TARGET_ROWS = 1_000_000
+DEFAULT_TARGET_ROWS = 250_000
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from kernels import opcodes as op
-from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
+from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary, names_in
 from schemas.model import Expression, LevelTiering, Scorecard
 
 _METHODS = {"map": op.MAP, "bands": op.BANDS, "linear": op.LINEAR, "value": op.VALUE}
@@ -146,7 +146,7 @@ class _Compiler:
             if sc.tiering.scale is not None:
                 used.add(sc.tiering.scale.column)
         for expression in expressions:
-            used.update(name.name for name in _names(expression.ast))
+            used.update(name.name for name in names_in(expression.ast))
         return [name for name in sc.input_names if name in used]
 
     def collect_vocabularies(self) -> None:
@@ -431,12 +431,6 @@ def _constant(value: Any) -> float:
 
 def _is_text(node: Node) -> bool:
     return isinstance(node, Name) or (isinstance(node, Literal_) and isinstance(node.value, str))
-
-
-def _names(node: Node) -> list[Name]:
-    from schemas.expressions import names_in
-
-    return names_in(node)
 
 
 def _text_literals(node: Node) -> list[tuple[str, str]]:

@@ -136,9 +136,7 @@ def run(options: RunOptions) -> RunSummary:
     total_rows = sum(f.num_rows for f in files)
     if total_rows == 0:
         raise InputError(f"{', '.join(options.inputs)}: the input holds no rows; nothing to score")
-    passthrough = check_register(compiled, files)
-    for f in files[1:]:
-        check_register(compiled, [f])
+    passthrough = check_register(compiled, files)  # resolve_inputs made sure all files share one schema
     partitions = plan_partitions(files, options.target_rows)
 
     run_id = options.run_id or new_run_id(started)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -215,8 +216,6 @@ class _Builder:
                 if raw.type not in ("string", "category"):
                     self.add(path + ("regex",), "'regex' applies to string inputs only")
                 else:
-                    import re
-
                     try:
                         re.compile(raw.regex)
                     except re.error as error:
@@ -514,8 +513,6 @@ class _Builder:
         spec = self.spec
         if spec.aggregate is not None:
             self.add(("aggregate",), _NOT_BUILT["aggregate"])
-        if spec.expectations is not None:
-            pass  # merged by the validation stage (expectations/)
         inputs = self.build_inputs()
         scores = self.build_scores()
         produced, tiering = self.build_tiering()

@@ -16,7 +16,7 @@ from schemas.errors import TierlineError, UsageError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +76,8 @@ def _run(args: argparse.Namespace) -> int:
         scorecard=args.scorecard, inputs=args.input, output=args.output, period=args.period,
         workers=args.workers, scheduler=args.scheduler, validation=args.validation,
         max_invalid_fraction=args.max_invalid_fraction,
-        target_rows=args.partition_rows or DEFAULT_TARGET_ROWS, progress=not args.quiet,
+        target_rows=DEFAULT_TARGET_ROWS if args.partition_rows is None else args.partition_rows,
+        progress=not args.quiet,
     ))
     if not args.quiet:
         print_summary(summary)

@@ -78,6 +78,8 @@ def _check_options(options: RunOptions) -> str:
         raise UsageError("give either --workers or --scheduler, not both")
     if options.workers is not None and options.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if options.target_rows < 1:
+        raise UsageError(f"--partition-rows must be at least 1, not {options.target_rows}")
     if not options.inputs:
         raise UsageError("--input needs at least one file, directory or glob")
     return period

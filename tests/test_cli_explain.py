@@ -1,0 +1,114 @@
+"""`tierline explain SCORECARD --input PATH --key VALUE` through the real command (SPEC §3)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from registers import (  # noqa: F401 - `published` is a fixture
+    CASES_BY_KEY,
+    COMPONENTS,
+    EQUIPMENT_ABC,
+    KEY,
+    Published,
+    assert_one_line_failure,
+    published,
+    tierline,
+    write_scorecard,
+)
+
+INT_KEYED = """\
+scorecard: asset_risk
+version: 3
+key: asset_no
+inputs:
+  asset_no: {type: int, required: true}
+  risk: {type: float}
+score:
+  combine: sum
+  components:
+    - {name: risk, input: risk, bands: [{from: 50, points: 10}, {to: 50, points: 1}]}
+tiers:
+  levels:
+    - {tier: high, label: High risk, from: 5}
+    - {tier: low, label: Low risk, to: 5}
+"""
+
+
+def points_table(stdout: str) -> dict[str, str]:
+    """component → its `points` cell, from the table explain prints."""
+    header = next(line for line in stdout.splitlines() if "┃" in line and "points" in line)
+    names = [cell.strip() for cell in header.split("┃")[1:-1]]
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in stdout.splitlines() if "│" in line]
+    return {row[names.index("component")]: row[names.index("points")] for row in rows}
+
+
+def line_starting(stdout: str, prefix: str) -> str:
+    lines = [line for line in stdout.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, (prefix, stdout)
+    return lines[0]
+
+
+def test_explain_shows_points_score_tier_and_reasons(published: Published) -> None:
+    case = CASES_BY_KEY["CASE-B-40"]
+    result = tierline("explain", EQUIPMENT_ABC, "--input", published.register[0].parent, "--key", case.key)
+
+    assert result.returncode == 0, result.stderr
+    assert case.key in result.stdout
+    assert points_table(result.stdout) == {c: f"{p:g}" for c, p in zip(COMPONENTS, case.points)}
+    assert re.search(r"\bscore\b.*=\s*40\b", result.stdout), result.stdout
+    assert re.fullmatch(r"override: none", line_starting(result.stdout, "override:"))
+    tier = line_starting(result.stdout, "tier:")
+    assert re.match(r"tier: B\b", tier) and "B类设备" in tier
+    assert line_starting(result.stdout, "reasons:") == "reasons: other_items, impact, value"
+
+
+@pytest.mark.parametrize("key", ["CASE-OVERRIDE", "CASE-TWO-ERRORS"])
+def test_explain_shows_an_override_or_why_a_row_is_quarantined(key: str, published: Published) -> None:
+    case = CASES_BY_KEY[key]
+    result = tierline("explain", EQUIPMENT_ABC, "--input", *published.register, "--key", key)
+
+    assert result.returncode == 0, result.stderr
+    if case.override:
+        assert case.override in line_starting(result.stdout, "override:")
+        assert re.match(r"tier: A\b", line_starting(result.stdout, "tier:"))
+        assert re.search(r"\bscore\b.*=\s*15\b", result.stdout)
+    else:
+        for code in case.errors:
+            assert code in result.stdout
+        assert not any(line.startswith("tier:") for line in result.stdout.splitlines())
+
+
+def test_unknown_key_exits_3_with_one_line(published: Published) -> None:
+    result = tierline("explain", EQUIPMENT_ABC, "--input", *published.register, "--key", "EQ-NOT-THERE")
+
+    line = assert_one_line_failure(result, 3)
+    assert "EQ-NOT-THERE" in line and KEY in line
+
+
+@pytest.mark.parametrize("key_type", [pa.int64(), pa.int32()])
+def test_int_key_column(key_type: pa.DataType, tmp_path: Path) -> None:
+    scorecard = write_scorecard(tmp_path / "asset_risk.yaml", INT_KEYED)
+    register = tmp_path / "assets.parquet"
+    pq.write_table(pa.table({"asset_no": pa.array([7, 42, 1000], key_type), "risk": [10.0, 60.0, 49.9]}), register,
+                   row_group_size=2)
+
+    result = tierline("explain", scorecard, "--input", register, "--key", "42", console_script=key_type == pa.int32())
+
+    assert result.returncode == 0, result.stderr
+    assert points_table(result.stdout) == {"risk": "10"}
+    assert re.match(r"tier: high\b", line_starting(result.stdout, "tier:"))
+    assert "High risk" in result.stdout
+
+
+def test_int_key_that_is_not_a_number_exits_3(tmp_path: Path) -> None:
+    scorecard = write_scorecard(tmp_path / "asset_risk.yaml", INT_KEYED)
+    register = tmp_path / "assets.parquet"
+    pq.write_table(pa.table({"asset_no": pa.array([7, 42], pa.int64()), "risk": [10.0, 60.0]}), register)
+
+    line = assert_one_line_failure(tierline("explain", scorecard, "--input", register, "--key", "forty-two"), 3)
+    assert "forty-two" in line

@@ -20,7 +20,8 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # NaN and ±inf are never a meaningful bound, point or weight: refuse them where they are written.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class InputSpec(_Strict):
@@ -177,12 +178,13 @@ class ScorecardSpec(_Strict):
         extra="forbid",
         frozen=True,
         populate_by_name=True,
+        allow_inf_nan=False,
         title="tierline scorecard",
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
 
     scorecard: str = Field(pattern=NAME_PATTERN, description="scorecard id")
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, strict=True)]
     description: str | None = None
     key: str = Field(description="entity id column; must be unique in the register")
     inputs: dict[str, InputSpec] = Field(min_length=1)
@@ -195,12 +197,6 @@ class ScorecardSpec(_Strict):
     actions: dict[str, dict[str, Scalar]] | None = None
     derived: dict[str, str] | None = None
     expectations: str | None = Field(default=None, description="extra GX suite JSON, merged")
-
-    @model_validator(mode="after")
-    def _score_or_scores(self) -> "ScorecardSpec":
-        if self.score is not None and self.scores is not None:
-            raise ValueError("use either 'score' or 'scores', not both")
-        return self
 
 
 def scorecard_json_schema() -> dict[str, Any]:

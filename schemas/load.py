@@ -70,17 +70,32 @@ class _Problems:
         self.source = source
         self.errors: list[ScorecardError] = []
 
-    def add(self, path: Path_, message: str) -> None:
+    def add(self, path: Path_, message: str, line_path: Path_ | None = None) -> None:
+        """Record a problem at `path`; its line is that of `line_path` (default `path`)."""
         where = _path_text(path)
         text = f"{where}: {message}" if where else message
-        self.errors.append(ScorecardError(text, source=self.source, line=_line_at(self.document, path)))
+        line = _line_at(self.document, path if line_path is None else line_path)
+        self.errors.append(ScorecardError(text, source=self.source, line=line))
+
+
+# pydantic names the member of a union it tried (`int`, `float`, `literal['invalid']`) in an
+# error's location; those are not places in the file.
+_UNION_MEMBERS = {"int", "float", "bool", "str", "none"}
+
+
+def _is_union_member(step: Any) -> bool:
+    return isinstance(step, str) and ("[" in step or step in _UNION_MEMBERS)
 
 
 def _pydantic_problems(error: ValidationError, problems: _Problems) -> None:
-    seen: set[tuple[Path_, str]] = set()
+    seen: set[Path_] = set()
     for item in error.errors():
-        path = tuple(step for step in item["loc"] if not (isinstance(step, str) and "[" in step))
+        path = tuple(step for step in item["loc"] if not _is_union_member(step))
         kind = item["type"]
+        line_path = path
+        if path in seen:
+            continue  # one line per place: the first of a union's alternatives says enough
+        seen.add(path)
         if kind == "extra_forbidden":
             key = path[-1]
             path, message = path[:-1], f"unknown key {key!r}"
@@ -95,9 +110,9 @@ def _pydantic_problems(error: ValidationError, problems: _Problems) -> None:
                 message = f"{item['input']!r} must match {item['ctx']['pattern']}"
             elif kind == "literal_error":
                 message = f"{item['input']!r} is not allowed: {item['msg'].removeprefix('Input should be ')}"
-        if (path, message) not in seen:
-            seen.add((path, message))
-            problems.add(path, message)
+            elif kind == "finite_number":
+                message = f"must be a finite number, not {item['input']!r}"
+        problems.add(path, message, line_path)
 
 
 def check_scorecard(path: str | Path) -> tuple[Scorecard | None, list[ScorecardError]]:
@@ -244,6 +259,8 @@ class _Builder:
 
     # ---------------------------------------------------------------- scores
     def build_scores(self) -> tuple[Score, ...]:
+        if self.spec.score is not None and self.spec.scores is not None:
+            self.add(("scores",), "use either 'score' or 'scores', not both")  # then check 'score' alone
         if self.spec.score is not None:
             named = [("score", self.spec.score, ("score",), "score")]
         elif self.spec.scores is not None:
@@ -516,6 +533,8 @@ class _Builder:
         inputs = self.build_inputs()
         scores = self.build_scores()
         produced, tiering = self.build_tiering()
+        if tiering is None:
+            return None  # overrides and actions name tiers: checking them now would only echo this
         tiers = self.build_tier_table(produced)
         overrides = self.build_overrides(tiers)
         actions = self.build_actions(tiers)

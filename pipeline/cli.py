@@ -21,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tierline", description="Grade every entity of a Parquet register into tiers by a scorecard.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks (accepted anywhere on the line)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="score a register and publish a period")
@@ -33,8 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     where = run.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="start a LocalCluster of N processes")
     where.add_argument("--scheduler", metavar="ADDRESS", help="join an existing dask.distributed cluster")
-    run.add_argument("--validation", choices=["fast", "gx", "off"], default="fast")
-    run.add_argument("--max-invalid-fraction", type=float, default=0.05, metavar="F")
+    run.add_argument("--validation", choices=["fast", "gx", "off"], default="fast",
+                     help="fast: compiled row checks (default); gx: Great Expectations; off")
+    run.add_argument("--max-invalid-fraction", type=float, default=0.05, metavar="F",
+                     help="publish nothing (exit 1) when more rows than this are invalid (default 0.05)")
     run.add_argument("--partition-rows", type=int, default=None, metavar="N",
                      help="target rows per task (default 250,000)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
@@ -109,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args([a for a in argv if a != "--debug"])
         if args.command == "run":
             return _run(args)
         if args.command == "check":

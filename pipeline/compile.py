@@ -442,8 +442,10 @@ def _text_literals(node: Node) -> list[tuple[str, str]]:
                 if isinstance(a, Name) and isinstance(b, Literal_) and isinstance(b.value, str):
                     found.append((a.name, b.value))
         found += _text_literals(node.left) + _text_literals(node.right)
-    elif isinstance(node, InList) and isinstance(node.operand, Name):
-        found += [(node.operand.name, i.value) for i in node.items if isinstance(i.value, str)]
+    elif isinstance(node, InList):
+        if isinstance(node.operand, Name):
+            found += [(node.operand.name, i.value) for i in node.items if isinstance(i.value, str)]
+        found += _text_literals(node.operand)
     elif isinstance(node, (Unary, IsNull)):
         found += _text_literals(node.operand)
     return found

@@ -104,7 +104,7 @@ def _components(plan, values, points, errors, start, end):
             elif method == VALUE:
                 result = x
             points[c, i] = result
-            if np.isnan(result):
+            if np.isnan(result) and plan.comp_error_value[c] >= 0:  # linear and value never fail here
                 _set_error(errors, plan.comp_error_value[c], i)
 
 

@@ -126,6 +126,7 @@ class _Compiler:
         self.code_const: list[float] = []
         self.program_start: list[int] = [0]
         self.set_values: list[float] = []
+        self.literal_pool: list[str] = []
         self.stack_depth = 1
 
     def error(self, code: str) -> int:
@@ -201,10 +202,27 @@ class _Compiler:
         self.code_arg.append((arg0, arg1))
         self.code_const.append(const)
 
-    def emit(self, node: Node, height: int) -> int:
-        """Emit postfix code for `node`; returns the highest stack height it reaches."""
+    def text_code(self, text: str, column: str | None) -> float:
+        """The code of a text literal: in `column`'s vocabulary when it is compared with a text
+        column, else in the pool of free-standing literals (codes -2, -3, …), which only ever meet
+        each other because text compares with == != in, and never two text columns together."""
+        if column is not None and column in self.text_vocab:
+            return float(self.text_vocab[column].index(text))
+        if text not in self.literal_pool:
+            self.literal_pool.append(text)
+        return -2.0 - self.literal_pool.index(text)
+
+    def constant(self, value: Any, column: str | None = None) -> float:
+        if isinstance(value, str):
+            return self.text_code(value, column)
+        return _constant(value)
+
+    def emit(self, node: Node, height: int, column: str | None = None) -> int:
+        """Emit postfix code for `node`; returns the highest stack height it reaches.
+
+        `column` is the text column a literal is compared with, if any (its codes apply)."""
         if isinstance(node, Literal_):
-            self.push(op.PUSH_CONST, const=_constant(node.value))
+            self.push(op.PUSH_CONST, const=self.constant(node.value, column))
             return height + 1
         if isinstance(node, Name):
             self.push(op.PUSH_SLOT, self.slots[node.name])
@@ -219,35 +237,23 @@ class _Compiler:
             return top
         if isinstance(node, InList):
             top = self.emit(node.operand, height)
-            column = node.operand.name if isinstance(node.operand, Name) else None
+            operand_column = node.operand.name if isinstance(node.operand, Name) else None
             start = len(self.set_values)
             has_null = False
             for item in node.items:
                 if item.value is None:
                     has_null = True
-                elif isinstance(item.value, str):
-                    if column is None or column not in self.text_vocab:
-                        continue  # a text literal against a non-column text operand never matches
-                    self.set_values.append(float(self.text_vocab[column].index(item.value)))
                 else:
-                    self.set_values.append(_constant(item.value))
+                    self.set_values.append(self.constant(item.value, operand_column))
             self.push(op.NOT_IN_SET if node.negated else op.IN_SET, start, len(self.set_values) - start,
                       1.0 if has_null else 0.0)
             return top
         assert isinstance(node, Binary)
         left, right = node.left, node.right
-        if node.op in ("==", "!=") and _is_text(left) and _is_text(right):
-            if isinstance(left, Literal_) and isinstance(right, Literal_):
-                equal = left.value == right.value
-                self.push(op.PUSH_CONST, const=1.0 if equal == (node.op == "==") else 0.0)
-                return height + 1
-            column, literal = (left, right) if isinstance(left, Name) else (right, left)
-            top = self.emit(column, height)
-            self.push(op.PUSH_CONST, const=self.encode_key(column.name, literal.value))  # type: ignore[union-attr]
-            self.push(_BINARY[node.op])
-            return max(top, height + 2)
-        top_left = self.emit(left, height)
-        top_right = self.emit(right, height + 1)
+        left_column = left.name if isinstance(left, Name) else None
+        right_column = right.name if isinstance(right, Name) else None
+        top_left = self.emit(left, height, right_column)
+        top_right = self.emit(right, height + 1, left_column)
         self.push(_BINARY[node.op])
         return max(top_left, top_right)
 
@@ -427,10 +433,6 @@ def _constant(value: Any) -> float:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     return float(value)
-
-
-def _is_text(node: Node) -> bool:
-    return isinstance(node, Name) or (isinstance(node, Literal_) and isinstance(node.value, str))
 
 
 def _text_literals(node: Node) -> list[tuple[str, str]]:

@@ -326,6 +326,8 @@ class _Builder:
             y0, y1 = map(float, raw.linear.to)
             if not x0 < x1:
                 self.add(path + ("linear",), f"linear 'from' must be increasing, got [{x0:g}, {x1:g}]")
+            elif not (math.isfinite(x1 - x0) and math.isfinite(y1 - y0)):
+                self.add(path + ("linear",), "linear ranges are too wide to compute in float64; narrow 'from' or 'to'")
             possible += [y0, y1]
             return Component(method="linear", linear=(x0, x1, y0, y1), max_points=max(possible), **common)
         top = spec.max if spec is not None else None

@@ -1,0 +1,187 @@
+"""The kernels against the oracle: random scorecards and registers, compared row by row, exactly.
+
+`evaluate(compile_scorecard(sc), table)` must give every row the oracle's error codes and, for a
+valid row, its tier, override, component points, scores, reasons, action and derived values.
+Floats compare with == (the kernels' NaN reads as None): both sides do the same IEEE operations in
+the same order, so a one-ulp difference is a finding, not noise.
+
+One run compares some 20,000 distinct rows (plus 50,000 in the block test) in about 25 s. A
+failure names the row, its values and Arrow types, and the scorecard YAML: paste them into a
+test. Hypothesis does not shrink these cases unless TIERLINE_SHRINK=1 (it takes minutes).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from typing import Any
+
+import pyarrow as pa
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from kernels.scoring import BLOCK
+from oracle import RowResult, evaluate_row
+from pipeline.compile import Compiled, compile_scorecard
+from pipeline.encode import Evaluation, evaluate
+from schemas.model import Scorecard
+from strategies import Case, rounding_cases, scorecard_cases, wide_cases
+
+# Shrinking these cases takes Hypothesis minutes; a failure already names its one row and the
+# scorecard, so shrink only on demand: TIERLINE_SHRINK=1 pytest tests/test_kernels_oracle.py
+PHASES = tuple(Phase) if os.environ.get("TIERLINE_SHRINK") else (Phase.explicit, Phase.reuse, Phase.generate)
+
+ORACLE_SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    phases=PHASES,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def _flag(value: float) -> bool | float | None:
+    """1.0/0.0/NaN as True/False/None; anything else stays a float, so that it shows as a difference."""
+    return None if math.isnan(value) else {1.0: True, 0.0: False}.get(value, value)
+
+
+def error_codes(compiled: Compiled, evaluation: Evaluation, row: int) -> set[str]:
+    """The codes whose bits are set: bit k lives in word k // 64 (an unknown bit shows as '#k')."""
+    codes = set()
+    for word in range(evaluation.errors.shape[0]):
+        bits = int(evaluation.errors[word, row])
+        for bit in range(64):
+            if bits >> bit & 1:
+                k = word * 64 + bit
+                codes.add(compiled.error_codes[k] if k < len(compiled.error_codes) else f"#{k}")
+    return codes
+
+
+def kernel_row(compiled: Compiled, evaluation: Evaluation, row: int) -> RowResult:
+    """One row of the kernels' arrays, decoded into the oracle's shape and Python types."""
+    sc = compiled.scorecard
+
+    def slot(name: str) -> float:
+        return float(evaluation.values[compiled.slot_names.index(name), row])
+
+    tier_index = int(evaluation.tier[row])
+    override_index = int(evaluation.override[row])
+    reasons = [int(k) for k in evaluation.reasons[:, row]]
+    actions: dict[str, Any] = {}
+    for a, action in enumerate(sc.actions):
+        value = slot(action.name)
+        vocabulary = compiled.action_vocabularies[a]
+        if math.isnan(value):
+            actions[action.name] = None
+        elif action.type == "string" and vocabulary is not None and value in range(len(vocabulary)):
+            actions[action.name] = vocabulary[int(value)]
+        elif action.type == "bool":
+            actions[action.name] = _flag(value)
+        elif action.type == "int" and value.is_integer():
+            actions[action.name] = int(value)
+        else:
+            actions[action.name] = value
+    derived: dict[str, Any] = {}
+    for column in sc.derived:
+        value = slot(column.name)
+        if column.expression.type == "bool":
+            derived[column.name] = _flag(value)
+        else:
+            derived[column.name] = _number(value)
+    return RowResult(
+        points={c.name: _number(evaluation.points[k, row]) for k, c in enumerate(sc.components)},
+        scores={s.name: _number(slot(s.name)) for s in sc.scores},
+        tier=sc.tiers[tier_index].code if tier_index >= 0 else None,
+        override=sc.overrides[override_index].name if override_index >= 0 else None,
+        reasons=[sc.components[k].name for k in reasons if k >= 0],
+        actions=actions,
+        derived=derived,
+        errors=error_codes(compiled, evaluation, row),
+    )
+
+
+def kernel_results(scorecard: Scorecard, table: pa.Table) -> list[RowResult]:
+    """Every row as the kernels score it, decoded (for hand-written examples)."""
+    compiled = compile_scorecard(scorecard)
+    evaluation = evaluate(compiled, table)
+    return [kernel_row(compiled, evaluation, row) for row in range(table.num_rows)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Exact equality that tells True from 1.0 and recurses into dicts and lists."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+def differences(expected: RowResult, actual: RowResult) -> list[str]:
+    """The fields where the kernels (actual) differ from the oracle (expected); only errors for an invalid row."""
+    fields = ["errors"]
+    if not expected.errors:
+        fields += ["tier", "override", "points", "scores", "reasons", "actions", "derived"]
+    return [f"{name}: oracle {getattr(expected, name)!r} kernel {getattr(actual, name)!r}"
+            for name in fields if not _same(getattr(expected, name), getattr(actual, name))]
+
+
+def assert_matches_oracle(case: Case, order: list[int] | None = None, cuts: tuple[int, ...] = ()) -> int:
+    """Compare every row (of the case, or of its rows taken in `order`, the table cut into chunks
+    at `cuts`); returns how many rows were compared."""
+    order = list(range(len(case.rows))) if order is None else order
+    expected = [evaluate_row(case.scorecard, values) for values in case.rows]
+    table = case.table if order == list(range(len(case.rows))) else case.table.take(order)
+    if cuts:
+        bounds = [0, *cuts, table.num_rows]
+        table = pa.concat_tables([table.slice(a, b - a) for a, b in zip(bounds, bounds[1:])])
+    compiled = compile_scorecard(case.scorecard)
+    evaluation = evaluate(compiled, table)
+    for row, source in enumerate(order):
+        # the kernel pads reasons with -1 after the last one, never before
+        padded = [int(k) for k in evaluation.reasons[:, row]]
+        assert padded == sorted(padded, key=lambda k: k < 0), f"reasons {padded} have a gap, row {source} of {case!r}"
+        problems = differences(expected[source], kernel_row(compiled, evaluation, row))
+        assert not problems, (f"row {source} (at {row}) of\n{case.yaml_text}--- row ---\n{case.row_text(source)}\n  "
+                              + "\n  ".join(problems))
+    return len(order)
+
+
+@settings(ORACLE_SETTINGS, max_examples=600)
+@given(scorecard_cases())
+def test_kernels_match_oracle(case: Case) -> None:
+    assert_matches_oracle(case)
+
+
+@settings(ORACLE_SETTINGS, max_examples=400)
+@given(scorecard_cases(max_derived=8, max_depth=4, expressions_only=True))
+def test_expressions_match_oracle(case: Case) -> None:
+    assert_matches_oracle(case)
+
+
+@ORACLE_SETTINGS
+@given(rounding_cases())
+def test_rounding_matches_oracle(case: Case) -> None:
+    assert_matches_oracle(case)
+
+
+@settings(ORACLE_SETTINGS, max_examples=50)
+@given(wide_cases())
+def test_error_words_match_oracle(case: Case) -> None:
+    assert compile_scorecard(case.scorecard).n_error_words == 2
+    assert_matches_oracle(case)
+
+
+@settings(ORACLE_SETTINGS, max_examples=10)
+@given(scorecard_cases(max_rows=12), st.integers(0, 2**32))
+def test_blocks_match_oracle(case: Case, seed: int) -> None:
+    """Thousands of rows, so that the kernels' blocks of 2048 rows start and end inside the table."""
+    shuffle = random.Random(seed)
+    order = [shuffle.randrange(len(case.rows)) for _ in range(BLOCK * 2 + shuffle.randrange(BLOCK))]
+    cuts = tuple(sorted(shuffle.sample(range(1, len(order)), 3)))  # and several Arrow chunks per column
+    assert_matches_oracle(case, order, cuts)

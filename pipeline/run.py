@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import dask
 
 from pipeline.compile import Compiled, compile_scorecard
+from pipeline.encode import evaluate
 from pipeline.inputs import InputFile, resolve_inputs
 from pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
 from pipeline.progress import Progress
@@ -140,6 +141,8 @@ def run(options: RunOptions) -> RunSummary:
         raise InputError(f"{', '.join(options.inputs)}: the input holds no rows; nothing to score")
     passthrough = check_register(compiled, files)  # resolve_inputs made sure all files share one schema
     partitions = plan_partitions(files, options.target_rows)
+    # Compile (or load from cache) the kernels once, before the clock of the progress starts.
+    evaluate(compiled, files[0].schema.empty_table())
 
     run_id = options.run_id or new_run_id(started)
     output_dir = Path(options.output)

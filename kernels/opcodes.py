@@ -6,8 +6,8 @@ MAP, BANDS, LINEAR, VALUE = 0, 1, 2, 3
 # combine
 SUM, MEAN, PRODUCT, MIN, MAX = 0, 1, 2, 3, 4
 
-# tiering
-LEVELS, RULES = 0, 1
+# tiering: levels are one banded axis, a matrix two; rules are a decision table
+AXES, RULES = 0, 1
 
 # expression programs: a postfix stack machine evaluated over blocks of rows
 PUSH_SLOT = 0  # arg0 = slot

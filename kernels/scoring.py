@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from kernels.expressions import run_program
-from kernels.opcodes import BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE, LEVELS
+from kernels.opcodes import AXES, BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE
 from kernels.rounding import round_half_away
 
 BLOCK = 2048
@@ -154,8 +154,17 @@ def _combine(plan, values, points, start, end):
 
 
 @njit(nogil=True, cache=True)
-def _levels(plan, values, tier, errors, from_score, start, end):
-    by_slot = plan.level_by_slot
+def _axis_level(plan, axis, x, factor):
+    """The value of the first level on `axis` that holds x (bounds × factor), -1 if none."""
+    for level in range(plan.axis_level_start[axis], plan.axis_level_start[axis + 1]):
+        if _in_range(x, plan.axis_lo[level], plan.axis_lo_incl[level], plan.axis_hi[level], plan.axis_hi_incl[level], factor):
+            return plan.axis_level_value[level]
+    return -1
+
+
+@njit(nogil=True, cache=True)
+def _axes(plan, values, tier, errors, from_score, start, end):
+    """Levels (one axis, its level values are tiers) and matrices (two axes and a cell table)."""
     for i in range(start, end):
         if tier[i] >= 0:
             continue
@@ -167,17 +176,23 @@ def _levels(plan, values, tier, errors, from_score, start, end):
                 _set_error(errors, plan.error_no_scale, i)
                 continue
             factor = plan.scale_factors[found]
-        x = values[by_slot, i]
-        if np.isnan(x):
-            # a null score is the echo of its failed components: report it only when it is the sole problem
-            if plan.reason_score < 0 or not _has_error(errors, i):
-                _set_error(errors, plan.level_by_error, i)
-            continue
-        for level in range(plan.level_tier.shape[0]):
-            if _in_range(x, plan.level_lo[level], plan.level_lo_incl[level], plan.level_hi[level], plan.level_hi_incl[level], factor):
-                tier[i] = plan.level_tier[level]
-                from_score[i] = plan.reason_score >= 0
+        first = -1
+        second = -1
+        for axis in range(plan.n_axes):
+            x = values[plan.axis_slot[axis], i]
+            if np.isnan(x):
+                # a null score is the echo of its failed components: report it only when it is the sole problem
+                if not plan.axis_by_score[axis] or not _has_error(errors, i):
+                    _set_error(errors, plan.axis_error[axis], i)
                 break
+            if axis == 0:
+                first = _axis_level(plan, axis, x, factor)
+            else:
+                second = _axis_level(plan, axis, x, factor)
+        if first < 0 or (plan.n_axes == 2 and second < 0):
+            continue
+        tier[i] = first if plan.n_axes == 1 else plan.matrix_cells[first * plan.matrix_n_cols + second]
+        from_score[i] = True
 
 
 @njit(nogil=True, cache=True)
@@ -215,18 +230,17 @@ def _rules(plan, values, tier, errors, stack, conditions, start, end):
 
 @njit(nogil=True, cache=True)
 def _reasons(plan, points, tier, from_score, reasons, start, end):
-    s = plan.reason_score
     n_components = plan.comp_slot.shape[0]
     for i in range(start, end):
         for k in range(reasons.shape[0]):
             reasons[k, i] = -1
-        if s < 0 or tier[i] < 0 or not from_score[i]:
+        if tier[i] < 0 or not from_score[i]:
             continue
         for k in range(reasons.shape[0]):
             best = -1
             best_shortfall = 0.0
             for c in range(n_components):
-                if plan.comp_score[c] != s or np.isnan(plan.comp_max[c]):
+                if not plan.reason_mask[plan.comp_score[c]] or np.isnan(plan.comp_max[c]):
                     continue
                 taken = False
                 for j in range(k):
@@ -266,8 +280,8 @@ def score_partition(plan, values, points, tier, override, reasons, errors):
                 if tier[i] < 0 and condition[i - start] == 1.0:
                     tier[i] = plan.override_tier[o]
                     override[i] = o
-        if plan.tiering == LEVELS:
-            _levels(plan, values, tier, errors, from_score, start, end)
+        if plan.tiering == AXES:
+            _axes(plan, values, tier, errors, from_score, start, end)
         else:
             _rules(plan, values, tier, errors, stack, conditions, start, end)
         _reasons(plan, points, tier, from_score, reasons, start, end)

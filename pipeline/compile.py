@@ -21,7 +21,7 @@ import numpy as np
 
 from kernels import opcodes as op
 from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary, names_in
-from schemas.model import Expression, LevelTiering, Scorecard
+from schemas.model import Axis, Expression, LevelTiering, MatrixTiering, RuleTiering, Scorecard
 
 _METHODS = {"map": op.MAP, "bands": op.BANDS, "linear": op.LINEAR, "value": op.VALUE}
 _COMBINES = {"sum": op.SUM, "mean": op.MEAN, "product": op.PRODUCT, "min": op.MIN, "max": op.MAX}
@@ -57,15 +57,20 @@ class Plan(NamedTuple):
     override_program: np.ndarray
     override_tier: np.ndarray
     # tiering
-    tiering: np.int64
+    tiering: np.int64  # AXES or RULES
     n_tiers: np.int64
-    level_by_slot: np.int64
-    level_by_error: np.int64
-    level_tier: np.ndarray
-    level_lo: np.ndarray
-    level_lo_incl: np.ndarray
-    level_hi: np.ndarray
-    level_hi_incl: np.ndarray
+    n_axes: np.int64  # levels: 1, matrix: 2
+    axis_slot: np.ndarray
+    axis_error: np.ndarray  # `<by>:not_null`
+    axis_by_score: np.ndarray
+    axis_level_start: np.ndarray  # n_axes+1 offsets into the axis_level arrays
+    axis_lo: np.ndarray
+    axis_lo_incl: np.ndarray
+    axis_hi: np.ndarray
+    axis_hi_incl: np.ndarray
+    axis_level_value: np.ndarray  # levels: the tier index; matrix: the level's index on its axis
+    matrix_cells: np.ndarray  # rows × cols tier indexes, flattened row-major
+    matrix_n_cols: np.int64
     scale_slot: np.int64  # -1: no scale
     scale_keys: np.ndarray  # sorted
     scale_factors: np.ndarray
@@ -75,7 +80,7 @@ class Plan(NamedTuple):
     error_no_rule: np.int64
     error_ambiguous: np.int64
     error_no_scale: np.int64
-    reason_score: np.int64  # -1: no reasons
+    reason_mask: np.ndarray  # per score: its components give reasons for an axis tier
     # actions and derived
     action_slot: np.ndarray
     action_values: np.ndarray  # A x T
@@ -141,6 +146,8 @@ class _Compiler:
         expressions = [o.when for o in sc.overrides] + [d.expression for d in sc.derived]
         if sc.tiering.kind == "rules":
             expressions += [r.when for r in sc.tiering.rules if r.when is not None]
+        elif sc.tiering.kind == "matrix":
+            used.update(axis.by for axis in (sc.tiering.rows, sc.tiering.cols) if not axis.by_score)
         else:
             if not sc.tiering.by_score:
                 used.add(sc.tiering.by)
@@ -179,6 +186,10 @@ class _Compiler:
             for column, literal in _text_literals(expression.ast):
                 if column in self.text_vocab and literal not in self.text_vocab[column]:
                     self.text_vocab[column].append(literal)
+
+    def by_column(self, axis: Axis) -> str:
+        """The output column an axis reads: the score's column or the input's name."""
+        return self.scorecard.score(axis.by).output_column if axis.by_score else axis.by
 
     def encode_key(self, column: str, value: Any) -> float:
         """The slot value of a scorecard constant compared with `column` (map key, scale key)."""
@@ -310,35 +321,30 @@ class _Compiler:
 
         # tiering
         tiering = sc.tiering
-        level_fields: dict[str, Any] = dict(
-            level_by_slot=-1, level_by_error=-1, level_tier=[], level_lo=[], level_lo_incl=[], level_hi=[],
-            level_hi_incl=[], scale_slot=-1, scale_keys=[], scale_factors=[])
+        axes: list[Axis] = []
+        axis_values: list[list[int]] = []
+        matrix_cells: list[int] = []
+        matrix_n_cols = 0
+        scale_slot, scale_keys, scale_factors = -1, [], []
         rule_program: list[int] = []
         rule_tier: list[int] = []
         rule_unique = False
         error_no_rule = error_ambiguous = error_no_scale = -1
-        reason_score = -1
         if isinstance(tiering, LevelTiering):
-            level_fields["level_by_slot"] = self.slots[tiering.by]
-            if tiering.by_score:
-                reason_score = score_index[tiering.by]
-                by_column = sc.score(tiering.by).output_column
-            else:
-                by_column = tiering.by
-            level_fields["level_by_error"] = self.error(f"{by_column}:not_null")
-            for level in tiering.levels:
-                level_fields["level_tier"].append(tier_index[level.tier])
-                level_fields["level_lo"].append(level.range.lower)
-                level_fields["level_lo_incl"].append(level.range.lower_inclusive)
-                level_fields["level_hi"].append(level.range.upper)
-                level_fields["level_hi_incl"].append(level.range.upper_inclusive)
+            axes = [Axis(by=tiering.by, by_score=tiering.by_score, levels=tiering.levels)]
+            axis_values = [[tier_index[level.tier] for level in tiering.levels]]
             if tiering.scale is not None:
                 column = tiering.scale.column
-                level_fields["scale_slot"] = self.slots[column]
+                scale_slot = self.slots[column]
                 pairs = sorted((self.encode_key(column, k), f) for k, f in tiering.scale.factors)
-                level_fields["scale_keys"] = [k for k, _ in pairs]
-                level_fields["scale_factors"] = [f for _, f in pairs]
+                scale_keys = [k for k, _ in pairs]
+                scale_factors = [f for _, f in pairs]
                 error_no_scale = self.error("tier:no_scale")
+        elif isinstance(tiering, MatrixTiering):
+            axes = [tiering.rows, tiering.cols]
+            axis_values = [list(range(len(axis.levels))) for axis in axes]
+            matrix_cells = [tier_index[code] for row in tiering.cells for code in row]
+            matrix_n_cols = len(tiering.cols.levels)
         else:
             for rule in tiering.rules:
                 rule_program.append(-1 if rule.when is None else self.program(rule.when))
@@ -347,6 +353,11 @@ class _Compiler:
             error_no_rule = self.error("tier:no_rule")
             if rule_unique:
                 error_ambiguous = self.error("tier:ambiguous")
+        axis_levels = [level for axis in axes for level in axis.levels]
+        axis_level_start = [0]
+        for axis in axes:
+            axis_level_start.append(axis_level_start[-1] + len(axis.levels))
+        reason_mask = [any(axis.by_score and axis.by == score.name for axis in axes) for score in sc.scores]
 
         # actions, derived
         action_values = np.full((len(sc.actions), len(sc.tiers)), np.nan)
@@ -383,25 +394,30 @@ class _Compiler:
             score_round=i64([-1 if s.round is None else s.round for s in sc.scores]),
             override_program=i64(override_program),
             override_tier=i64(override_tier),
-            tiering=np.int64(op.LEVELS if isinstance(tiering, LevelTiering) else op.RULES),
+            tiering=np.int64(op.RULES if isinstance(tiering, RuleTiering) else op.AXES),
             n_tiers=np.int64(len(sc.tiers)),
-            level_by_slot=np.int64(level_fields["level_by_slot"]),
-            level_by_error=np.int64(level_fields["level_by_error"]),
-            level_tier=i64(level_fields["level_tier"]),
-            level_lo=f64(level_fields["level_lo"]),
-            level_lo_incl=b1(level_fields["level_lo_incl"]),
-            level_hi=f64(level_fields["level_hi"]),
-            level_hi_incl=b1(level_fields["level_hi_incl"]),
-            scale_slot=np.int64(level_fields["scale_slot"]),
-            scale_keys=f64(level_fields["scale_keys"]),
-            scale_factors=f64(level_fields["scale_factors"]),
+            n_axes=np.int64(len(axes)),
+            axis_slot=i64([self.slots[axis.by] for axis in axes]),
+            axis_error=i64([self.error(f"{self.by_column(axis)}:not_null") for axis in axes]),
+            axis_by_score=b1([axis.by_score for axis in axes]),
+            axis_level_start=i64(axis_level_start),
+            axis_lo=f64([level.range.lower for level in axis_levels]),
+            axis_lo_incl=b1([level.range.lower_inclusive for level in axis_levels]),
+            axis_hi=f64([level.range.upper for level in axis_levels]),
+            axis_hi_incl=b1([level.range.upper_inclusive for level in axis_levels]),
+            axis_level_value=i64([value for values in axis_values for value in values]),
+            matrix_cells=i64(matrix_cells),
+            matrix_n_cols=np.int64(matrix_n_cols),
+            scale_slot=np.int64(scale_slot),
+            scale_keys=f64(scale_keys),
+            scale_factors=f64(scale_factors),
             rule_program=i64(rule_program),
             rule_tier=i64(rule_tier),
             rule_unique=np.bool_(rule_unique),
             error_no_rule=np.int64(error_no_rule),
             error_ambiguous=np.int64(error_ambiguous),
             error_no_scale=np.int64(error_no_scale),
-            reason_score=np.int64(reason_score),
+            reason_mask=b1(reason_mask),
             action_slot=i64([self.slots[a.name] for a in sc.actions]),
             action_values=action_values,
             derived_program=i64(derived_program),

@@ -8,6 +8,7 @@ this, in `schemas.scorecard`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -128,16 +129,22 @@ class QuantileSpec(_Strict):
 
 
 class AxisSpec(_Strict):
-    by: str
+    by: str | None = None
     levels: list[LevelSpec] = Field(min_length=1)
 
 
 class MatrixSpec(_Strict):
+    """Two banded axes; `cells[r][c]` names the tier of rows level r and cols level c."""
+
     rows: AxisSpec
     cols: AxisSpec
-    cells: list[list[str]]
-    order: list[str]
-    labels: dict[str, str] | None = None
+    cells: list[list[str]] = Field(min_length=1)
+    order: list[str] = Field(min_length=1, description="the tiers in rank order")
+    labels: dict[str, str] | None = Field(default=None, description="tier code → label")
+
+
+def re_tier_code(code: str) -> bool:
+    return re.fullmatch(TIER_CODE_PATTERN, code) is not None
 
 
 class TiersSpec(_Strict):

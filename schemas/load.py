@@ -25,7 +25,9 @@ from schemas.model import (
     Expression,
     Input,
     Level,
+    Axis,
     LevelTiering,
+    MatrixTiering,
     Override,
     Rule,
     RuleTiering,
@@ -172,7 +174,6 @@ def check_document(document: Any, source: str, sha256: str = "") -> tuple[Scorec
 _NOT_BUILT = {
     "aggregate": "aggregation (several rows per entity) is not built in this version of tierline",
     "quantiles": "quantile tiers are not built in this version of tierline",
-    "matrix": "matrix tiers are not built in this version of tierline",
 }
 
 
@@ -360,31 +361,86 @@ class _Builder:
         return Expression(text=text, ast=ast, type=kind, line=self.line(path))
 
     # ---------------------------------------------------------------- tiers
-    def build_tiering(self) -> tuple[list[tuple[str, str | None, Path_]], LevelTiering | RuleTiering | None]:
-        raw = self.spec.tiers
-        for kind in ("quantiles", "matrix"):
-            if getattr(raw, kind) is not None:
-                self.add(("tiers", kind), _NOT_BUILT[kind])
+    def resolve_by(self, by: str | None, path: Path_, what: str) -> tuple[str, bool] | None:
+        """The score or numeric input that `by` names (default: the only score), and whether it is a score."""
+        if by is None:
+            if len(self.score_names) == 1:
+                return self.score_names[0], True
+            self.add(path, f"{what} need 'by' (a score or numeric input) when there is not exactly one score")
+            return None
+        if by in self.score_names:
+            return by, True
+        spec = self.inputs.get(by)
+        if spec is None:
+            self.add(path + ("by",), f"'by' names {by!r}, which is neither a score nor an input")
+        elif spec.type not in ("int", "float"):
+            self.add(path + ("by",), f"'by' input {by!r} must be int or float, not {spec.type}")
+        return by, False
+
+    def build_levels(self, raw_levels: list[fmt.LevelSpec], path: Path_, what: str) -> tuple[Level, ...]:
+        levels = tuple(Level(tier=level.tier, range=Range.from_bounds(level.from_, level.above, level.to, level.upto),
+                             line=self.line(path + (i,))) for i, level in enumerate(raw_levels))
+        for problem in check_ranges([lv.range for lv in levels], [lv.tier for lv in levels], what, unbounded_ends=True):
+            self.add(path + (problem.index,), problem.message)
+        return levels
+
+    def build_matrix(self, raw: fmt.MatrixSpec) -> tuple[list[tuple[str, str | None, Path_]], MatrixTiering | None]:
+        path = ("tiers", "matrix")
+        axes = []
+        for name in ("rows", "cols"):
+            raw_axis = getattr(raw, name)
+            resolved = self.resolve_by(raw_axis.by, path + (name,), "matrix axes")
+            if resolved is None:
                 return [], None
+            levels = self.build_levels(raw_axis.levels, path + (name, "levels"), f"{name} level")
+            names = [lv.tier for lv in levels]
+            if len(set(names)) != len(names):
+                self.add(path + (name, "levels"), f"{name} level names must be distinct")
+            axes.append(Axis(by=resolved[0], by_score=resolved[1], levels=levels))
+        rows, cols = axes
+        if len(raw.cells) != len(rows.levels):
+            self.add(path + ("cells",), f"cells need one row per rows level ({len(rows.levels)}), not {len(raw.cells)}")
+            return [], None
+        order = list(raw.order)
+        for index, code in enumerate(order):
+            if not fmt.re_tier_code(code):
+                self.add(path + ("order", index), f"tier code {code!r} must match ^[A-Za-z0-9_-]{{1,32}}$ (letters, digits, _ and -)")
+            if order.index(code) != index:
+                self.add(path + ("order", index), f"tier code {code!r} is listed twice")
+        used: set[str] = set()
+        for r, row in enumerate(raw.cells):
+            if len(row) != len(cols.levels):
+                self.add(path + ("cells", r), f"cells row {r + 1} needs one tier per cols level ({len(cols.levels)}), not {len(row)}")
+                return [], None
+            for code in row:
+                if code not in order:
+                    self.add(path + ("cells", r), f"cell tier {code!r} is not listed in 'order'")
+                used.add(code)
+        for index, code in enumerate(order):
+            if code not in used:
+                self.add(path + ("order", index), f"tier {code!r} in 'order' appears in no cell")
+        labels = raw.labels or {}
+        for code in labels:
+            if code not in order:
+                self.add(path + ("labels", code), f"label for {code!r}, which is not in 'order'")
+        tiers = [(code, labels.get(code), path + ("order", index)) for index, code in enumerate(order)]
+        return tiers, MatrixTiering(rows=rows, cols=cols, cells=tuple(tuple(row) for row in raw.cells))
+
+    def build_tiering(self) -> tuple[list[tuple[str, str | None, Path_]], LevelTiering | RuleTiering | MatrixTiering | None]:
+        raw = self.spec.tiers
+        if raw.quantiles is not None:
+            self.add(("tiers", "quantiles"), _NOT_BUILT["quantiles"])
+            return [], None
+        if raw.matrix is not None:
+            if raw.by is not None:
+                self.add(("tiers", "by"), "a matrix takes 'by' on each axis (rows.by, cols.by), not on tiers")
+            return self.build_matrix(raw.matrix)
         if raw.levels is not None:
-            by = raw.by
-            if by is None:
-                if len(self.score_names) == 1:
-                    by = self.score_names[0]
-                else:
-                    self.add(("tiers",), "levels need 'by' (a score or numeric input) when there is not exactly one score")
-                    return [], None
-            by_score = by in self.score_names
-            if not by_score:
-                spec = self.inputs.get(by)
-                if spec is None:
-                    self.add(("tiers", "by"), f"'by' names {by!r}, which is neither a score nor an input")
-                elif spec.type not in ("int", "float"):
-                    self.add(("tiers", "by"), f"'by' input {by!r} must be int or float, not {spec.type}")
-            levels = [Level(tier=level.tier, range=Range.from_bounds(level.from_, level.above, level.to, level.upto),
-                            line=self.line(("tiers", "levels", i))) for i, level in enumerate(raw.levels)]
-            for problem in check_ranges([lv.range for lv in levels], [lv.tier for lv in levels], "level", unbounded_ends=True):
-                self.add(("tiers", "levels", problem.index), problem.message)
+            resolved = self.resolve_by(raw.by, ("tiers",), "levels")
+            if resolved is None:
+                return [], None
+            by, by_score = resolved
+            levels = list(self.build_levels(raw.levels, ("tiers", "levels"), "level"))
             scale = self.build_scale(raw.scale) if raw.scale is not None else None
             tiers = [(lv.tier, lv.label, ("tiers", "levels", i)) for i, lv in enumerate(raw.levels)]
             return tiers, LevelTiering(by=by, by_score=by_score, levels=tuple(levels), scale=scale)

@@ -146,7 +146,24 @@ class RuleTiering:
     kind: Literal["rules"] = "rules"
 
 
-Tiering = Union[LevelTiering, RuleTiering]
+@dataclass(frozen=True)
+class Axis:
+    """One banded axis of a matrix; its levels' `tier` fields name the axis levels, not tiers."""
+
+    by: str
+    by_score: bool
+    levels: tuple[Level, ...]
+
+
+@dataclass(frozen=True)
+class MatrixTiering:
+    rows: Axis
+    cols: Axis
+    cells: tuple[tuple[str, ...], ...]  # cells[row level][col level] = tier code
+    kind: Literal["matrix"] = "matrix"
+
+
+Tiering = Union[LevelTiering, RuleTiering, MatrixTiering]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
 from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
-from schemas.model import Component, LevelTiering, Scorecard, Score
+from schemas.model import Axis, Component, LevelTiering, MatrixTiering, Scorecard, Score
 from schemas.ranges import Range
 
 Value = Union[bool, float, str, None]  # what an expression sees: numbers are floats
@@ -277,6 +277,24 @@ def level_tier(scorecard: Scorecard, tiering: LevelTiering, values: Mapping[str,
     raise AssertionError(f"levels leave {x!r} without a tier; the loader should have refused them")
 
 
+def matrix_tier(scorecard: Scorecard, tiering: MatrixTiering, values: Mapping[str, Any],
+                scores: Mapping[str, float | None], errors: set[str]) -> str | None:
+    """The cell at the rows level and the cols level that hold the row's two axis values."""
+    positions = []
+    for axis in (tiering.rows, tiering.cols):
+        if axis.by_score:
+            x, column = scores[axis.by], scorecard.score(axis.by).output_column
+        else:
+            x, column = as_value(values[axis.by]), axis.by
+        if x is None:  # the first null axis is named, by the same rule as levels
+            if not axis.by_score or not errors:
+                errors.add(f"{column}:not_null")
+            return None
+        holding = [index for index, level in enumerate(axis.levels) if in_range(level.range, x)]
+        positions.append(holding[0])
+    return tiering.cells[positions[0]][positions[1]]
+
+
 def rule_tier(scorecard: Scorecard, env: Mapping[str, Value], errors: set[str]) -> str | None:
     tiering = scorecard.tiering
     matched = [rule.tier for rule in tiering.rules if rule.when is not None and holds(rule.when.ast, env)]
@@ -292,10 +310,10 @@ def rule_tier(scorecard: Scorecard, env: Mapping[str, Value], errors: set[str]) 
     return None
 
 
-def reasons_for(scorecard: Scorecard, score: Score, points: Mapping[str, float | None]) -> list[str]:
-    """Up to three components with a positive weighted shortfall, largest first, ties in component order."""
+def reasons_for(scorecard: Scorecard, scores: set[str], points: Mapping[str, float | None]) -> list[str]:
+    """Up to three components of `scores` with a positive weighted shortfall, largest first, ties in component order."""
     shortfalls = []
-    for component in score.components:
+    for component in (c for c in scorecard.components if c.score in scores):
         top = largest_points(scorecard, component)
         if top is None:
             continue
@@ -328,7 +346,11 @@ def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any]) -> RowResult:
         if isinstance(tiering, LevelTiering):
             tier = level_tier(scorecard, tiering, values, scores, errors)
             if tier is not None and tiering.by_score:
-                reasons = reasons_for(scorecard, scorecard.score(tiering.by), points)
+                reasons = reasons_for(scorecard, {tiering.by}, points)
+        elif isinstance(tiering, MatrixTiering):
+            tier = matrix_tier(scorecard, tiering, values, scores, errors)
+            if tier is not None:
+                reasons = reasons_for(scorecard, {a.by for a in (tiering.rows, tiering.cols) if a.by_score}, points)
         else:
             tier = rule_tier(scorecard, env, errors)
 

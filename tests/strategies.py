@@ -41,6 +41,7 @@ BOUNDS = st.one_of(
 NUMBER_LITERALS = st.one_of(st.integers(-5, 100), st.sampled_from((0, 0.5, 2.5, 0.1, -1.5) + HUGE))
 TIER_CODES = ("A", "B", "C", "D", "E")
 OVERRIDE_TIERS = (("X", "重大风险"), ("Y", "special"))
+AXIS_LEVELS = ("low", "mid", "high")
 ACTION_TEXTS = ("monthly", "quarterly", "yearly", "o'k", "月度")
 
 # `a == b` / `a != b` between two (non-text) columns; drawn since the compiler bug was fixed.
@@ -436,10 +437,22 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
 
     # tiering: levels by a score, levels by a numeric input, or rules
     numeric_inputs = [i for i in inputs if i.kind in ("int", "float")]
-    tiering_kinds = ["rules"] * 2 + ["levels_by_score"] * 3 * bool(score_names) + ["levels_by_input"] * 2 * bool(numeric_inputs)
+    tiering_kinds = (["rules"] * 2 + ["levels_by_score"] * 3 * bool(score_names) + ["levels_by_input"] * 2 * bool(numeric_inputs)
+                     + ["matrix"] * 2 * bool(score_names or numeric_inputs))
     tiering_kind = "rules" if expressions_only else draw(st.sampled_from(tiering_kinds))
     level_count = draw(st.integers(1, 4))
-    scale = None if tiering_kind == "rules" else _scale_spec(draw, inputs)
+    scale = None if tiering_kind in ("rules", "matrix") else _scale_spec(draw, inputs)
+    axes: list[tuple[str, Any, int, list[float]]] = []  # (score|input, name or input, level count, cuts)
+    if tiering_kind == "matrix":
+        for _ in range(2):
+            count = draw(st.integers(1, 3))
+            if score_names and (not numeric_inputs or draw(st.booleans())):
+                axes.append(("score", draw(st.sampled_from(score_names)), count, []))
+            else:
+                source = draw(st.sampled_from(numeric_inputs))
+                cuts = _cuts(draw, count - 1, _finite(source.numbers))
+                source.numbers += cuts  # aim the data at the axis boundaries
+                axes.append(("input", source, count, cuts))
     factors = [1.0] + ([float(f) for f in scale["factors"].values()] if scale else [])
     if tiering_kind == "levels_by_input":  # its boundaries are known before the data: aim the data at them
         by_input = draw(st.sampled_from(numeric_inputs))
@@ -460,8 +473,13 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
     # tiers
     overrides_only = draw(st.lists(st.sampled_from(OVERRIDE_TIERS), max_size=2, unique=True))
     tiers: dict[str, Any]
+    cells: list[list[str]] = []
     if tiering_kind == "rules":
         codes = TIER_CODES[: draw(st.integers(1, 4))]
+    elif tiering_kind == "matrix":
+        palette = TIER_CODES[: draw(st.integers(1, 4))]
+        cells = [[draw(st.sampled_from(palette)) for _ in range(axes[1][2])] for _ in range(axes[0][2])]
+        codes = tuple(draw(st.permutations(sorted({code for row in cells for code in row}))))
     else:
         codes = TIER_CODES[:level_count]
     number_literals = {i.name: _beside(_finite(i.numbers)) + _finite(i.domain) for i in inputs if i.value_type == "number"}
@@ -489,6 +507,23 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
         tiers = {"rules": {"hit": hit, "levels": levels}}
     elif tiering_kind == "levels_by_input":
         tiers = {"by": by_input.name, "levels": _level_spec(draw, input_cuts, codes)}
+    elif tiering_kind == "matrix":
+        matrix: dict[str, Any] = {}
+        for axis_name, (kind, source, count, cuts) in zip(("rows", "cols"), axes):
+            if kind == "score":
+                cuts = _cuts(draw, count - 1, _beside(reached.get(source, [])))
+                by = source
+            else:
+                by = source.name
+            axis: dict[str, Any] = {"levels": _level_spec(draw, cuts, AXIS_LEVELS[:count])}
+            if kind == "input" or len(score_names) != 1 or draw(st.booleans()):
+                axis["by"] = by
+            matrix[axis_name] = axis
+        matrix["cells"] = cells
+        matrix["order"] = list(codes)
+        if draw(st.booleans()):
+            matrix["labels"] = {code: f"{code}级" for code in codes}
+        tiers = {"matrix": matrix}
     else:  # a score's boundaries come from the scores the rows reach (÷ each scale factor)
         by = draw(st.sampled_from(score_names))
         near = _beside([s / f for s in reached.get(by, []) for f in factors])

@@ -125,7 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return demo(args.scorecard, args.rows, args.dir)
         if args.command == "expectations":
-            return _not_built("tierline expectations")
+            from expectations.suite import write_suite
+            from schemas.load import load_scorecard
+
+            write_suite(load_scorecard(args.scorecard), args.output)
+            return 0
         if args.command == "diff":
             return _not_built("tierline diff")
         if args.command == "report":

@@ -1,0 +1,341 @@
+"""The Great Expectations suite a scorecard's inputs describe (SPEC §2.1, §5), in GX 1.x objects.
+
+`suite_for(scorecard)` builds one `ExpectationSuite` named `tierline.<scorecard>.v<version>`: for every
+input, in input order, one expectation per check, each tagged `meta={"tierline_code": "<column>:<check>"}`
+so that GX results map onto the quarantine codes of SPEC §4:
+
+    column exists           <column>:missing   every input (a failure is an input error, exit 3)
+    in type list            <column>:type      every input (failing for a whole column: exit 3 too)
+    not null                <column>:not_null  required: true, unless the input has a default
+    between (inclusive)     <column>:between   min / max; every float input (±inf, see below)
+    in set                  <column>:in_set    values
+    unique                  <column>:unique    the scorecard key and unique: true inputs
+    match regex             <column>:regex     regex
+
+then the expectations of the scorecard's own `expectations: suite.json`, if any (`load_extra_suite`).
+`mostly` is never set, so every expectation wants every row (GX's default 1.0).
+
+Decisions, each one a place where GX's pandas engine and SPEC §2.1 had to be made to agree:
+
+- **After defaults, not raw.** SPEC applies a `default` "before anything else", so the suite describes
+  the data after defaults: a required input with a default gets no not_null (it cannot be null), and
+  a defaulted value is checked like any other (it can fail `between`, or repeat under `unique`).
+  `frame_for_suite(table, scorecard)` makes that frame. (Run on raw data instead, the suite would
+  miss only what the default value itself breaks, since nulls skip every check but not_null.)
+- **Unique** is GX's `duplicated(keep=False)` over one batch: every copy of a repeated value fails,
+  nulls never do. Uniqueness across partitions is for whoever splits the register to check.
+- **±inf.** GX's `between` with only `min_value` leaves the top open, so `inf` passes it. Every float
+  input therefore gets one `between` whose missing side is ±1.7976931348623157e308 (the largest
+  finite double): ±inf fails it and is quarantined as `<column>:between`, NaN is null (below).
+- **Nulls.** GX's map expectations skip nulls (pandas `isnull`: None, NaN and NaT alike), so a null
+  fails only not_null, never between / in_set / unique / regex, which is SPEC's "NaN counts as null".
+- **Regex.** GX matches with `str.contains`, i.e. `re.search`: unanchored. Write `^...$` in the
+  scorecard for a whole-value match; tierline's fast checks must search the same way.
+- **Types.** The authoritative type check is on the Arrow schema before any row is read
+  (`pipeline.register.castable`, exit 3); Parquet columns are typed, so no single row can be of a
+  wrong type. The GX expectation repeats it on the pandas frame: its type list names the numpy
+  dtypes pandas makes from every Arrow type tierline accepts (an int column with nulls becomes
+  float64 in pandas, so `int` lists float64 too) and the Python types of object-dtype columns
+  (`int`, `float`, `bool`, `str`). GX 1.x cannot name pandas 3's `str` dtype, a categorical, a
+  tz-aware timestamp, `datetime.date` or `decimal.Decimal` values in a type list, so
+  `frame_for_suite` turns declared text into object dtype, decodes dictionaries, makes dates
+  datetime64 and tz-aware timestamps naive UTC, and casts float inputs (decimals too) to float64.
+  On a frame from plain `pandas.read_parquet` the type expectations of text, date, tz-aware and
+  decimal columns therefore fail: validate `frame_for_suite`'s frame.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas.errors import ScorecardError, UsageError
+from schemas.model import Input, Scorecard
+
+if TYPE_CHECKING:  # GX takes seconds to import: only the functions that build suites load it
+    import pandas as pd
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+# The largest finite double: a float input's open side, so that ±inf fails `between`.
+FINITE_MAX = sys.float_info.max
+
+INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+FLOAT_DTYPES = ("float16", "float32", "float64")
+DATETIME_DTYPES = ("datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[ns]")
+# "int", "float", "bool", "str" also name the Python types GX checks value by value in object columns.
+_TYPE_LISTS: dict[str, tuple[str, ...]] = {
+    "int": INT_DTYPES + ("float64", "int"),  # pandas reads an int column with nulls as float64
+    "float": FLOAT_DTYPES + INT_DTYPES + ("float", "int"),  # tierline reads integer columns as float
+    "bool": ("bool",),
+    "text": ("str",),
+    "time": DATETIME_DTYPES,
+}
+
+# Keys of a GX 1.x expectation that belong to a stored copy, not to what it expects.
+_STORED_ONLY = ("id", "rendered_content")
+# Expectation kwargs that name columns of the register.
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
+def suite_name(scorecard: Scorecard) -> str:
+    return f"tierline.{scorecard.name}.v{scorecard.version}"
+
+
+def type_list(spec: Input) -> list[str]:
+    """The pandas dtype / Python type names GX accepts for a declared input (see module docstring)."""
+    if spec.type in ("date", "timestamp"):
+        return list(_TYPE_LISTS["time"])
+    if spec.type in ("int", "float", "bool"):
+        return list(_TYPE_LISTS[spec.type])
+    kind = spec.value_type  # string, or a category of text, numbers or bools
+    if kind == "number":
+        return list(_TYPE_LISTS["float"])
+    if kind == "bool":
+        return list(_TYPE_LISTS["bool"])
+    return list(_TYPE_LISTS["text"])
+
+
+def _input_expectations(spec: Input, key: str) -> list[Expectation]:
+    import great_expectations as gx
+
+    column = spec.name
+    expect = gx.expectations
+
+    def code(check: str) -> dict[str, str]:
+        return {"tierline_code": f"{column}:{check}"}
+
+    found: list[Expectation] = [
+        expect.ExpectColumnToExist(column=column, meta=code("missing")),
+        expect.ExpectColumnValuesToBeInTypeList(column=column, type_list=type_list(spec), meta=code("type")),
+    ]
+    if spec.required and spec.default is None:  # a default fills every null first (SPEC §2.1)
+        found.append(expect.ExpectColumnValuesToNotBeNull(column=column, meta=code("not_null")))
+    if spec.type == "float" or spec.min is not None or spec.max is not None:
+        low, high = spec.min, spec.max
+        if spec.type == "float":  # finite on both sides: ±inf is invalid (SPEC §2.1)
+            low = -FINITE_MAX if low is None else low
+            high = FINITE_MAX if high is None else high
+        found.append(expect.ExpectColumnValuesToBeBetween(
+            column=column, min_value=low, max_value=high, meta=code("between")))
+    if spec.values is not None:
+        allowed = [value for value in spec.values if value is not None]  # nulls are not_null's business
+        found.append(expect.ExpectColumnValuesToBeInSet(column=column, value_set=allowed, meta=code("in_set")))
+    if spec.unique or column == key:
+        found.append(expect.ExpectColumnValuesToBeUnique(column=column, meta=code("unique")))
+    if spec.regex is not None:
+        found.append(expect.ExpectColumnValuesToMatchRegex(column=column, regex=spec.regex, meta=code("regex")))
+    return found
+
+
+def suite_for(scorecard: Scorecard) -> ExpectationSuite:
+    """The scorecard's suite: the inputs' checks in input order, then the extra suite's expectations."""
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
+
+    expectations: list[Any] = []
+    for spec in scorecard.inputs:
+        expectations.extend(_input_expectations(spec, scorecard.key))
+    extra = load_extra_suite(scorecard)
+    declared = set(scorecard.input_names)
+    # An extra expectation may read an undeclared column; say first that it must exist, so a
+    # register without it fails as clearly as one without a declared input.
+    for column in dict.fromkeys(c for config in extra for c in _columns_of(config)):
+        if column not in declared:
+            expectations.append(gx.expectations.ExpectColumnToExist(
+                column=column, meta={"tierline_code": f"{column}:missing"}))
+    expectations.extend(extra)
+    # The constructor, unlike add_expectation, neither looks for a Data Context nor drops
+    # expectations that differ only in meta.
+    return ExpectationSuite(name=suite_name(scorecard), expectations=expectations)
+
+
+def _columns_of(config: ExpectationConfiguration) -> list[str]:
+    columns = [config.kwargs[name] for name in _COLUMN_KWARGS if isinstance(config.kwargs.get(name), str)]
+    column_list = config.kwargs.get("column_list")
+    if isinstance(column_list, list):
+        columns.extend(c for c in column_list if isinstance(c, str))
+    return columns
+
+
+def extra_suite_path(scorecard: Scorecard) -> Path | None:
+    """Where `expectations:` points, relative to the scorecard file (None without one)."""
+    if scorecard.expectations is None:
+        return None
+    return Path(scorecard.source).parent / scorecard.expectations
+
+
+def _configuration_problem(error: Exception) -> str:
+    """One line from GX's (pydantic v1) validation errors or its own exceptions."""
+    details = getattr(error, "errors", None)
+    if callable(details):
+        parts: dict[str, str] = {}
+        for item in details():
+            where = ".".join(str(step) for step in item.get("loc", ())) or "kwargs"
+            parts.setdefault(where, item.get("msg", "invalid"))  # one message per field is enough
+        return "; ".join(f"{where}: {message}" for where, message in parts.items())
+    message = getattr(error, "message", None) or str(error)
+    return str(message).strip().splitlines()[0] if str(message).strip() else type(error).__name__
+
+
+def load_extra_suite(scorecard: Scorecard) -> list[ExpectationConfiguration]:
+    """The expectations of the scorecard's `expectations:` file (GX 1.x suite JSON), checked.
+
+    Every problem is a `ScorecardError` naming the JSON file (and the expectation's index): an
+    unreadable file, invalid JSON, a suite without an `expectations` list, an unknown expectation
+    type or kwargs GX refuses. Stored-copy fields (`id`, `rendered_content`) are dropped: the
+    expectations join a new suite.
+    """
+    path = extra_suite_path(scorecard)
+    if path is None:
+        return []
+    from great_expectations.exceptions import ExpectationNotFoundError, GreatExpectationsError
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    source = str(path)
+    named_by = f"(named by 'expectations:' in {scorecard.source})"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScorecardError(f"no such expectations file {named_by}", source=source) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ScorecardError(f"cannot read the expectations file: {reason} {named_by}", source=source) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ScorecardError(f"invalid JSON: {error.msg} (column {error.colno})", source=source,
+                             line=error.lineno) from None
+    if not isinstance(document, dict) or not isinstance(document.get("expectations"), list):
+        raise ScorecardError(
+            "an expectations file is a Great Expectations suite: a JSON object with an "
+            "'expectations' list (as `tierline expectations` writes it)", source=source)
+    configurations = []
+    for index, item in enumerate(document["expectations"]):
+        where = f"expectations[{index}]"
+        if not isinstance(item, dict):
+            raise ScorecardError(f"{where}: an expectation is a JSON object with 'type' and 'kwargs'", source=source)
+        if "expectation_type" in item and "type" not in item:
+            raise ScorecardError(
+                f"{where}: 'expectation_type' is the GX 0.x spelling; GX 1.x suites use 'type'", source=source)
+        kind = item.get("type")
+        item = {k: v for k, v in item.items() if k not in _STORED_ONLY}
+        try:
+            configuration = ExpectationConfiguration(**item)
+            configuration.to_domain_obj()  # the one check of type and kwargs that GX itself makes
+        except TypeError as error:  # unknown or missing top-level keys
+            raise ScorecardError(f"{where}: {error}".replace("ExpectationConfiguration.__init__() ", ""),
+                                 source=source) from None
+        except (GreatExpectationsError, ValueError) as error:  # pydantic's errors are ValueErrors
+            if isinstance(error, ExpectationNotFoundError):
+                message = f"unknown expectation type {kind!r}"
+            else:
+                message = f"{kind}: {_configuration_problem(error)}"
+            raise ScorecardError(f"{where}: {message}", source=source) from None
+        meta_code = configuration.meta.get("tierline_code")
+        if meta_code is not None and not isinstance(meta_code, str):
+            raise ScorecardError(f"{where}: meta.tierline_code must be a string like 'column:check'", source=source)
+        configurations.append(configuration)
+    return configurations
+
+
+def tierline_code(configuration: ExpectationConfiguration) -> str:
+    """The error code a failure of this expectation gives a row: meta's, else `<column>:<type>`.
+
+    Generated expectations always carry one; an extra expectation without one gets its column (or
+    `table`) and its type without the `expect_` prefix, e.g. `plant:column_values_to_match_regex`.
+    """
+    code = configuration.meta.get("tierline_code") if configuration.meta else None
+    if isinstance(code, str):
+        return code
+    columns = _columns_of(configuration)
+    return f"{columns[0] if columns else 'table'}:{configuration.type.removeprefix('expect_')}"
+
+
+def suite_json(scorecard: Scorecard) -> str:
+    """GX's own JSON of the suite, as `tierline expectations` writes it."""
+    return json.dumps(suite_for(scorecard).to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_suite(scorecard: Scorecard, path: str | Path | None) -> None:
+    """Write the suite's JSON to `path`, or to stdout when `path` is None."""
+    text = suite_json(scorecard)
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+
+
+# ---------------------------------------------------------------- the frame the suite describes
+
+
+def _canonical_arrow_type(spec: Input) -> pa.DataType:
+    """The Arrow type a declared input takes when its column holds nothing but nulls."""
+    kind = spec.value_type
+    if spec.type == "int":
+        return pa.int64()
+    if spec.type == "float" or (kind == "number" and any(isinstance(v, float) for v in spec.values or ())):
+        return pa.float64()
+    if kind == "number":
+        return pa.int64()
+    if kind == "bool":
+        return pa.bool_()
+    if kind == "time":
+        return pa.timestamp("us")
+    return pa.string()
+
+
+def _suite_column(spec: Input, column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A declared column as the suite sees it: decoded, GX-nameable, defaults filled."""
+    type_ = column.type
+    if pa.types.is_dictionary(type_):
+        column = column.cast(type_.value_type)
+        type_ = column.type
+    if pa.types.is_null(type_):
+        column = column.cast(_canonical_arrow_type(spec))
+    elif spec.type == "float" and (pa.types.is_integer(type_) or pa.types.is_floating(type_)
+                                   or pa.types.is_decimal(type_)):
+        column = pc.cast(column, pa.float64(), safe=False)  # as tierline reads it; GX cannot name Decimal
+    elif pa.types.is_timestamp(type_) and type_.tz is not None:
+        column = column.cast(pa.timestamp(type_.unit))  # naive UTC: GX cannot name a tz-aware dtype
+    if spec.default is not None:
+        try:
+            fill = pa.scalar(spec.default).cast(column.type)
+            if pa.types.is_floating(column.type):  # NaN is null too (SPEC §2.1)
+                column = pc.if_else(pc.is_nan(column), fill, column)
+            column = pc.fill_null(column, fill)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass  # a column that cannot hold the default is of the wrong type: `type` fails on it
+    return column
+
+
+def frame_for_suite(table: pa.Table, scorecard: Scorecard) -> pd.DataFrame:
+    """The pandas frame `suite_for(scorecard)` describes: `table` after defaults, in dtypes GX can name.
+
+    Declared inputs are dictionary-decoded, defaulted (nulls and NaN), float inputs float64, text
+    object dtype (Python `str` and NaN), dates and timestamps naive datetime64; undeclared columns
+    are converted as pyarrow converts them. Pandas metadata is ignored, so the index is the row
+    position in `table`: GX's `unexpected_index_list` are row numbers of the table.
+    """
+    import pandas as pd
+
+    declared = {spec.name: spec for spec in scorecard.inputs}
+    for index, name in enumerate(table.column_names):
+        spec = declared.get(name)
+        if spec is not None:
+            table = table.set_column(index, name, _suite_column(spec, table.column(index)))
+    frame = table.to_pandas(date_as_object=False, ignore_metadata=True)
+    for name, spec in declared.items():  # only declared text: a mistyped column stays a column-level failure
+        if spec.value_type == "text" and name in frame.columns and isinstance(frame[name].dtype, pd.StringDtype):
+            frame[name] = frame[name].astype(object)  # pandas 3's `str` dtype has no GX type name
+    return frame

@@ -102,36 +102,40 @@ def type_list(spec: Input) -> list[str]:
     return list(_TYPE_LISTS["text"])
 
 
-def _input_expectations(spec: Input, key: str) -> list[Expectation]:
-    import great_expectations as gx
-
+def input_expectations(spec: Input, key: str) -> list[dict[str, Any]]:
+    """One input's expectations as plain configurations {type, kwargs, meta}: no GX import, so
+    `--validation fast` compiles them without loading Great Expectations."""
     column = spec.name
-    expect = gx.expectations
 
-    def code(check: str) -> dict[str, str]:
-        return {"tierline_code": f"{column}:{check}"}
+    def expectation(kind: str, check: str, **kwargs: Any) -> dict[str, Any]:
+        return {"type": kind, "kwargs": {"column": column, **kwargs}, "meta": {"tierline_code": f"{column}:{check}"}}
 
-    found: list[Expectation] = [
-        expect.ExpectColumnToExist(column=column, meta=code("missing")),
-        expect.ExpectColumnValuesToBeInTypeList(column=column, type_list=type_list(spec), meta=code("type")),
+    found = [
+        expectation("expect_column_to_exist", "missing"),
+        expectation("expect_column_values_to_be_in_type_list", "type", type_list=type_list(spec)),
     ]
     if spec.required and spec.default is None:  # a default fills every null first (SPEC §2.1)
-        found.append(expect.ExpectColumnValuesToNotBeNull(column=column, meta=code("not_null")))
+        found.append(expectation("expect_column_values_to_not_be_null", "not_null"))
     if spec.type == "float" or spec.min is not None or spec.max is not None:
         low, high = spec.min, spec.max
         if spec.type == "float":  # finite on both sides: ±inf is invalid (SPEC §2.1)
             low = -FINITE_MAX if low is None else low
             high = FINITE_MAX if high is None else high
-        found.append(expect.ExpectColumnValuesToBeBetween(
-            column=column, min_value=low, max_value=high, meta=code("between")))
+        found.append(expectation("expect_column_values_to_be_between", "between", min_value=low, max_value=high))
     if spec.values is not None:
         allowed = [value for value in spec.values if value is not None]  # nulls are not_null's business
-        found.append(expect.ExpectColumnValuesToBeInSet(column=column, value_set=allowed, meta=code("in_set")))
+        found.append(expectation("expect_column_values_to_be_in_set", "in_set", value_set=allowed))
     if spec.unique or column == key:
-        found.append(expect.ExpectColumnValuesToBeUnique(column=column, meta=code("unique")))
+        found.append(expectation("expect_column_values_to_be_unique", "unique"))
     if spec.regex is not None:
-        found.append(expect.ExpectColumnValuesToMatchRegex(column=column, regex=spec.regex, meta=code("regex")))
+        found.append(expectation("expect_column_values_to_match_regex", "regex", regex=spec.regex))
     return found
+
+
+def _input_expectations(spec: Input, key: str) -> list[Expectation]:
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    return [ExpectationConfiguration(**config).to_domain_obj() for config in input_expectations(spec, key)]
 
 
 def suite_for(scorecard: Scorecard) -> ExpectationSuite:

@@ -5,7 +5,7 @@ input, in input order, one expectation per check, each tagged `meta={"tierline_c
 so that GX results map onto the quarantine codes of SPEC §4:
 
     column exists           <column>:missing   every input (a failure is an input error, exit 3)
-    in type list            <column>:type      every input (failing for a whole column: exit 3 too)
+    in type list / of type  <column>:type      every input (of_type "str" for text; failing for a whole column: exit 3 too)
     not null                <column>:not_null  required: true, unless the input has a default
     between (inclusive)     <column>:between   min / max; every float input (±inf, see below)
     in set                  <column>:in_set    values
@@ -110,10 +110,13 @@ def input_expectations(spec: Input, key: str) -> list[dict[str, Any]]:
     def expectation(kind: str, check: str, **kwargs: Any) -> dict[str, Any]:
         return {"type": kind, "kwargs": {"column": column, **kwargs}, "meta": {"tierline_code": f"{column}:{check}"}}
 
-    found = [
-        expectation("expect_column_to_exist", "missing"),
-        expectation("expect_column_values_to_be_in_type_list", "type", type_list=type_list(spec)),
-    ]
+    found = [expectation("expect_column_to_exist", "missing")]
+    if spec.value_type == "text":
+        # pandas 3 reads text as its `str` dtype, which no GX type-list name matches; `of_type`
+        # compares the dtype's scalar type, and passes for both `str` and object columns of str.
+        found.append(expectation("expect_column_values_to_be_of_type", "type", type_="str"))
+    else:
+        found.append(expectation("expect_column_values_to_be_in_type_list", "type", type_list=type_list(spec)))
     if spec.required and spec.default is None:  # a default fills every null first (SPEC §2.1)
         found.append(expectation("expect_column_values_to_not_be_null", "not_null"))
     if spec.type == "float" or spec.min is not None or spec.max is not None:
@@ -323,6 +326,17 @@ def _suite_column(spec: Input, column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
+def suite_table(table: pa.Table, scorecard: Scorecard) -> pa.Table:
+    """`table` as the suite describes it, still in Arrow: declared inputs decoded, defaulted (nulls
+    and NaN), float inputs float64. The fast checks (`expectations.checks`) run on this table."""
+    declared = {spec.name: spec for spec in scorecard.inputs}
+    for index, name in enumerate(table.column_names):
+        spec = declared.get(name)
+        if spec is not None:
+            table = table.set_column(index, name, _suite_column(spec, table.column(index)))
+    return table
+
+
 def frame_for_suite(table: pa.Table, scorecard: Scorecard) -> pd.DataFrame:
     """The pandas frame `suite_for(scorecard)` describes: `table` after defaults, in dtypes GX can name.
 
@@ -334,11 +348,7 @@ def frame_for_suite(table: pa.Table, scorecard: Scorecard) -> pd.DataFrame:
     import pandas as pd
 
     declared = {spec.name: spec for spec in scorecard.inputs}
-    for index, name in enumerate(table.column_names):
-        spec = declared.get(name)
-        if spec is not None:
-            table = table.set_column(index, name, _suite_column(spec, table.column(index)))
-    frame = table.to_pandas(date_as_object=False, ignore_metadata=True)
+    frame = suite_table(table, scorecard).to_pandas(date_as_object=False, ignore_metadata=True)
     for name, spec in declared.items():  # only declared text: a mistyped column stays a column-level failure
         if spec.value_type == "text" and name in frame.columns and isinstance(frame[name].dtype, pd.StringDtype):
             frame[name] = frame[name].astype(object)  # pandas 3's `str` dtype has no GX type name

@@ -11,20 +11,21 @@ import datetime as dt
 import os
 import secrets
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import dask
 
-from pipeline.compile import Compiled, compile_scorecard
+from pipeline.compile import compile_scorecard
 from pipeline.encode import evaluate
 from pipeline.inputs import InputFile, resolve_inputs
 from pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
 from pipeline.progress import Progress
 from pipeline.publish import MANIFESTS_DIR, QUARANTINE_DIR, Staging, validate_period, write_manifest
 from pipeline.register import check_register
-from pipeline.task import Destination, PartitionResult, score_partition_task
+from pipeline.task import Destination, PartitionResult, Shared, count_values_task, score_partition_task
+from pipeline.validate import CheckCounts, duplicated_values, plan_validation, summary
 from schemas.errors import InputError, UsageError, ValidationPolicyError
 from schemas.load import load_scorecard
 
@@ -86,19 +87,27 @@ def _check_options(options: RunOptions) -> str:
     return period
 
 
-def _compute(compiled: Compiled, partitions: list, destination: Destination, options: RunOptions,
-             progress: Progress) -> tuple[list[PartitionResult], str]:
-    """Run one task per partition on the chosen scheduler; returns results in partition order."""
+def _map(function: Callable[..., Any], shared: Shared, partitions: list, extra: tuple, options: RunOptions,
+         progress: Progress | None) -> tuple[list[Any], str]:
+    """Run `function(shared, partition, *extra)` once per partition on the chosen scheduler.
+
+    Results come back in partition order; `shared` travels once (a single graph key, or scattered
+    to every worker), not with every task.
+    """
+    def rows_of(result: Any, partition: Any) -> int:
+        return result.input_rows if isinstance(result, PartitionResult) else partition.num_rows
+
     if options.workers is None and options.scheduler is None:
         from dask.callbacks import Callback
 
-        compiled_key = dask.delayed(compiled, pure=True)
-        tasks = [dask.delayed(score_partition_task, pure=False)(compiled_key, p, destination) for p in partitions]
+        shared_key = dask.delayed(shared, pure=True)
+        tasks = [dask.delayed(function, pure=False)(shared_key, p, *extra) for p in partitions]
+        by_key = {task.key: p for task, p in zip(tasks, partitions)}
 
         class _Rows(Callback):
             def _posttask(self, key, result, dsk, state, worker_id):  # noqa: ANN001
-                if isinstance(result, PartitionResult):
-                    progress.update(result.input_rows)
+                if progress is not None and key in by_key:
+                    progress.update(rows_of(result, by_key[key]))
 
         with _Rows():
             results = dask.compute(*tasks, scheduler="threads", num_workers=os.cpu_count())
@@ -116,14 +125,15 @@ def _compute(compiled: Compiled, partitions: list, destination: Destination, opt
         client = Client(cluster)
         scheduler = f"LocalCluster ({options.workers} processes)"
     try:
-        [compiled_future] = client.scatter([compiled], broadcast=True)
-        futures = [client.submit(score_partition_task, compiled_future, p, destination, pure=False) for p in partitions]
-        by_index: dict[int, PartitionResult] = {}
+        [shared_future] = client.scatter([shared], broadcast=True)
+        futures = {client.submit(function, shared_future, p, *extra, pure=False): i for i, p in enumerate(partitions)}
+        results: list[Any] = [None] * len(partitions)
         for future in as_completed(futures):
-            result = future.result()
-            by_index[result.index] = result
-            progress.update(result.input_rows)
-        return [by_index[p.index] for p in partitions], scheduler
+            index = futures[future]
+            results[index] = future.result()
+            if progress is not None:
+                progress.update(rows_of(results[index], partitions[index]))
+        return results, scheduler
     finally:
         client.close()
         if cluster is not None:
@@ -141,25 +151,34 @@ def run(options: RunOptions) -> RunSummary:
         raise InputError(f"{', '.join(options.inputs)}: the input holds no rows; nothing to score")
     passthrough = check_register(compiled, files)  # resolve_inputs made sure all files share one schema
     partitions = plan_partitions(files, options.target_rows)
+    validation, compiled = plan_validation(compiled, options.validation)
     # Compile (or load from cache) the kernels once, before the clock of the progress starts.
     evaluate(compiled, files[0].schema.empty_table())
+    shared = Shared(compiled, validation)
 
     run_id = options.run_id or new_run_id(started)
     output_dir = Path(options.output)
     staging = Staging.create(output_dir, period, run_id)
     destination = Destination(str(staging.data_dir), str(staging.quarantine_dir), run_id, tuple(passthrough))
     try:
+        if validation.unique_positions:
+            counts, _ = _map(count_values_task, shared, partitions, (), options, None)
+            shared = replace(shared, duplicates=duplicated_values(validation, counts))
         with Progress(total_rows, len(partitions), enabled=options.progress) as progress:
-            results, scheduler = _compute(compiled, partitions, destination, options, progress)
+            results, scheduler = _map(score_partition_task, shared, partitions, (destination,), options, progress)
     except BaseException:
         staging.discard()
         raise
 
     tier_rows: Counter[str] = Counter()
     error_rows: Counter[str] = Counter()
+    check_totals = [CheckCounts() for _ in validation.codes]
     for result in results:
         tier_rows.update(result.tier_rows)
         error_rows.update(result.error_rows)
+        for total, counts in zip(check_totals, result.check_counts):
+            total.add(counts)
+    expectations, failed_expectations = summary(validation, check_totals)
     input_rows = sum(r.input_rows for r in results)
     scored = sum(r.scored_rows for r in results)
     quarantined = sum(r.quarantined_rows for r in results)
@@ -184,13 +203,17 @@ def run(options: RunOptions) -> RunSummary:
             "errors": dict(sorted(error_rows.items())),
         },
         "validation": {"mode": options.validation, "max_invalid_fraction": options.max_invalid_fraction,
-                       "invalid_fraction": quarantined / input_rows, "expectations": []},
+                       "invalid_fraction": quarantined / input_rows, "expectations": expectations},
         "scheduler": scheduler,
         "partitions": len(partitions),
         "tierline_version": _version(),
     }
     write_manifest(staging.manifest_path, manifest)
     fraction = quarantined / input_rows
+    if failed_expectations:
+        raise ValidationPolicyError(
+            f"expectation below its mostly: {'; '.join(failed_expectations)}; nothing published. "
+            f"Quarantine kept for inspection in {staging.quarantine_dir}")
     if fraction > options.max_invalid_fraction:
         raise ValidationPolicyError(
             f"{quarantined:,} of {input_rows:,} rows are invalid ({fraction:.2%} > --max-invalid-fraction "

@@ -15,6 +15,7 @@ from pipeline.inputs import read_row_groups
 from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
 from pipeline.publish import validate_tier_code
+from pipeline.validate import CheckCounts, ValidationPlan, apply_checks, count_unique_values, unique_columns
 
 COMPRESSION = "zstd"
 
@@ -27,6 +28,7 @@ class PartitionResult:
     quarantined_rows: int
     tier_rows: dict[str, int] = field(default_factory=dict)
     error_rows: dict[str, int] = field(default_factory=dict)
+    check_counts: list[CheckCounts] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,29 @@ def _error_counts(compiled: Compiled, errors: np.ndarray) -> dict[str, int]:
     return counts
 
 
-def score_partition_task(compiled: Compiled, partition: Partition, destination: Destination) -> PartitionResult:
+@dataclass(frozen=True)
+class Shared:
+    """What every task of a run shares: sent once per worker, not once per task."""
+
+    compiled: Compiled
+    validation: ValidationPlan
+    duplicates: dict = field(default_factory=dict)  # unique check position → values repeated in the register
+
+
+def count_values_task(shared: Shared, partition: Partition) -> dict:
+    """Pre-pass of global uniqueness: value counts of the unique columns of one partition."""
+    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    return count_unique_values(shared.validation, shared.compiled.scorecard, table)
+
+
+def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
+    compiled = shared.compiled
     table = read_row_groups(partition.path, partition.row_groups, None)
     evaluation = evaluate(compiled, table)
+    check_counts = []
+    if shared.validation.enabled:
+        check_counts = apply_checks(shared.validation, compiled.scorecard, table, evaluation.errors,
+                                    shared.duplicates, partition.path)
     output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough))
     name = f"part-{partition.index:05d}.parquet"
     tier_rows: Counter[str] = Counter()
@@ -67,5 +89,5 @@ def score_partition_task(compiled: Compiled, partition: Partition, destination: 
     return PartitionResult(
         index=partition.index, input_rows=table.num_rows, scored_rows=output.scored.num_rows,
         quarantined_rows=quarantined, tier_rows=dict(tier_rows),
-        error_rows=_error_counts(compiled, evaluation.errors),
+        error_rows=_error_counts(compiled, evaluation.errors), check_counts=check_counts,
     )

@@ -97,16 +97,21 @@ CASES = (
     # 15 + 10 + 0 + 0 + 30 = 55; shortfalls 10, 5, 10, 5, 15.
     Case("CASE-DEFAULTS", "ordinary", 50.0, None, None, None, 30.0,
          tier="B", score=55.0, points=(15, 10, 0, 0, 30), reasons=("other_items", "impact", "utilisation")),
-    # utilisation 150 is clipped to 100 → 10; 55.5 → 5.55. 25 + 15 + 10 + 5 + 45 = 100.
+    # utilisation 150 is above the declared max 100: validation quarantines it (`between`),
+    # although the linear component alone would have clipped it to 10 points.
     Case("CASE-CLIPPED", "shutdown", 1000.0, 150.0, False, False, 45.0,
+         errors=frozenset({"utilisation_pct:between"})),
+    # 25 + 15 + 10 + 5 + 45 = 100, the most a row can score.
+    Case("CASE-FULL", "shutdown", 1000.0, 100.0, False, False, 45.0,
          tier="A", score=100.0, points=(25, 15, 10, 5, 45), reasons=()),
     # Shortfalls 10, 5, 4.45, 5, 35: value beats spare on the tie.
     Case("CASE-LINEAR", "ordinary", 75.0, 55.5, True, False, 10.0,
          tier="B", score=40.55, points=(15, 10, 5.55, 0, 10), reasons=("other_items", "impact", "value")),
     Case("CASE-NULL-IMPACT", None, 120.0, 50.0, True, False, 10.0,
          errors=frozenset({"production_impact:not_null"})),
+    # outside the category's values: the suite's in_set and the map's unmapped both fail
     Case("CASE-UNMAPPED", "mothballed", 120.0, 50.0, True, False, 10.0,
-         errors=frozenset({"production_impact:unmapped"})),
+         errors=frozenset({"production_impact:in_set", "production_impact:unmapped"})),
     Case("CASE-NULL-VALUE", "ordinary", None, 50.0, True, False, 10.0,
          errors=frozenset({"original_value_10k:not_null"})),
     # NaN counts as null (SPEC §2.1); `other_items` has no `missing`, so null is invalid.

@@ -1,0 +1,119 @@
+"""`tierline run --validation fast`: the suite's checks quarantine rows inside the run (SPEC §5).
+
+Uniqueness is global (duplicates in different files and partitions are all found), defaults apply
+before the checks, every failing code is kept, and `mostly` decides the run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main
+
+SCORECARD = """\
+scorecard: checked
+version: 1
+key: id
+inputs:
+  id: {type: string, required: true, regex: "^K[0-9]+$"}
+  amount: {type: float, min: 0}
+  kind: {type: category, values: [a, b]}
+  level: {type: int, min: 1, max: 5, default: 3}
+score:
+  components:
+    - {name: amount, input: amount, bands: [{from: 100, points: 2}, {to: 100, points: 1}], missing: 0}
+    - {name: level, input: level, value: true}
+tiers:
+  levels:
+    - {tier: high, from: 5}
+    - {tier: low, to: 5}
+"""
+
+ROWS = [  # (id, amount, kind, level, expected error codes)
+    ("K1", 10.0, "a", 1, set()),
+    ("K2", 200.0, "b", None, set()),  # level defaults to 3
+    ("K3", -1.0, "a", 2, {"amount:between"}),
+    ("K4", math.inf, "a", 2, {"amount:between"}),
+    ("K5", None, "c", 2, {"kind:in_set"}),
+    ("X6", 1.0, "a", 2, {"id:regex"}),
+    ("K7", 1.0, "a", 9, {"level:between"}),
+    ("K8", 1.0, "a", 2, {"id:unique"}),  # K8 appears again in the second file
+    ("K9", float("nan"), None, 2, set()),  # NaN is null; amount has missing: 0
+]
+SECOND_FILE = [("K8", 5.0, "b", 2, {"id:unique"}), ("K10", 5.0, "b", 4, set()), (None, 5.0, "b", 4, {"id:not_null"})]
+
+
+def _write(path: Path, rows: list[tuple]) -> None:
+    pq.write_table(pa.table({
+        "id": pa.array([r[0] for r in rows], pa.string()),
+        "amount": pa.array([r[1] for r in rows], pa.float64()),
+        "kind": pa.array([r[2] for r in rows], pa.string()),
+        "level": pa.array([r[3] for r in rows], pa.int64()),
+    }), path, row_group_size=3)
+
+
+@pytest.fixture()
+def register(tmp_path: Path) -> tuple[Path, Path]:
+    scorecard = tmp_path / "checked.yaml"
+    scorecard.write_text(SCORECARD, encoding="utf-8")
+    data = tmp_path / "register"
+    data.mkdir()
+    _write(data / "a.parquet", ROWS)
+    _write(data / "b.parquet", SECOND_FILE)
+    return scorecard, data
+
+
+def _run(scorecard: Path, data: Path, output: Path, *extra: str) -> int:
+    return main(["run", str(scorecard), "--input", str(data), "--output", str(output), "--period", "p",
+                 "--partition-rows", "3", "--max-invalid-fraction", "0.9", "--quiet", *extra])
+
+
+def test_fast_validation_quarantines_every_failing_row_with_its_codes(register, tmp_path: Path) -> None:
+    scorecard, data = register
+    assert _run(scorecard, data, tmp_path / "out") == 0
+    quarantine = pq.read_table(tmp_path / "out" / "_quarantine" / "period=p").to_pylist()
+    found = {(row["id"], row["level"]): set(row["errors"]) for row in quarantine}
+    expected = {(r[0], r[3]): r[4] for r in ROWS + SECOND_FILE if r[4]}
+    assert found == expected
+    scored = pq.read_table(tmp_path / "out" / "period=p").to_pylist()
+    assert sorted(row["id"] for row in scored) == sorted(r[0] for r in ROWS + SECOND_FILE if not r[4])
+    manifest = json.loads((tmp_path / "out" / "_manifests" / "period=p.json").read_text())
+    counts = manifest["counts"]
+    assert counts["input"] == counts["scored"] + counts["quarantined"] == len(ROWS + SECOND_FILE)
+    by_code = {e["code"]: e for e in manifest["validation"]["expectations"]}
+    assert by_code["id:unique"]["unexpected"] == 2 and not by_code["id:unique"]["success"]
+    assert by_code["amount:between"]["unexpected"] == 2
+    assert by_code["level:between"]["unexpected"] == 1  # the defaulted null (3) passes
+    assert by_code["kind:in_set"]["success"] is False and by_code["id:missing"]["success"] is True
+
+
+def test_validation_off_keeps_only_the_scorecards_own_checks(register, tmp_path: Path) -> None:
+    scorecard, data = register
+    assert _run(scorecard, data, tmp_path / "out", "--validation", "off") == 0
+    # the bands cover every number and nothing else checks: no row is quarantined, so no quarantine
+    assert not (tmp_path / "out" / "_quarantine" / "period=p").exists()
+    assert len(pq.read_table(tmp_path / "out" / "period=p")) == len(ROWS + SECOND_FILE)
+    manifest = json.loads((tmp_path / "out" / "_manifests" / "period=p.json").read_text())
+    assert manifest["validation"]["expectations"] == []
+
+
+def test_an_expectation_below_its_mostly_fails_the_run_and_publishes_nothing(register, tmp_path: Path,
+                                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    scorecard, data = register
+    suite = {"name": "extra", "expectations": [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "amount", "max_value": 100, "mostly": 0.9},
+         "meta": {"tierline_code": "amount:too_large"}}]}
+    (scorecard.parent / "extra.json").write_text(json.dumps(suite), encoding="utf-8")
+    scorecard.write_text(SCORECARD + "expectations: extra.json\n", encoding="utf-8")
+    assert _run(scorecard, data, tmp_path / "out") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "amount:too_large" in err[0] and "mostly 0.9" in err[0], err
+    assert not (tmp_path / "out" / "period=p").exists()
+    staged = list((tmp_path / "out" / "_staging").glob("*/_quarantine/period=p/*.parquet"))
+    assert staged, "the quarantine stays in staging for inspection"

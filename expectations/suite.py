@@ -75,7 +75,8 @@ _TYPE_LISTS: dict[str, tuple[str, ...]] = {
     "float": FLOAT_DTYPES + INT_DTYPES + ("float", "int"),  # tierline reads integer columns as float
     "bool": ("bool",),
     "text": ("str",),
-    "time": DATETIME_DTYPES,
+    # a date column reaches pandas as an object column of datetime.date, named "date" per value
+    "time": DATETIME_DTYPES + ("date",),
 }
 
 # Keys of a GX 1.x expectation that belong to a stored copy, not to what it expects.

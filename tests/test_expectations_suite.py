@@ -213,7 +213,7 @@ def test_every_input_option_gives_its_check(tmp_path):
     assert kwargs["count:type"]["type_list"] == type_list(load_scorecard(tmp_path / "card.yaml").input("count"))
     assert "float64" in kwargs["count:type"]["type_list"]  # pandas widens an int column with nulls
     assert kwargs["day:type"]["type_list"] == kwargs["seen:type"]["type_list"] == [
-        "datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[ns]"]
+        "datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[ns]", "date"]
     assert kwargs["backup:type"]["type_list"] == ["bool"]
 
 

@@ -117,3 +117,32 @@ def test_an_expectation_below_its_mostly_fails_the_run_and_publishes_nothing(reg
     assert not (tmp_path / "out" / "period=p").exists()
     staged = list((tmp_path / "out" / "_staging").glob("*/_quarantine/period=p/*.parquet"))
     assert staged, "the quarantine stays in staging for inspection"
+
+
+def test_dates_and_timestamps_pass_their_type_checks(tmp_path: Path) -> None:
+    """A date column reaches pandas as datetime.date objects and a tz-aware timestamp as a tz dtype;
+    both must pass the suite's type check (they did not: every dated row was quarantined)."""
+    import datetime as dt
+
+    scorecard = tmp_path / "dated.yaml"
+    scorecard.write_text("""\
+scorecard: dated
+version: 1
+key: id
+inputs:
+  id: {type: string}
+  opened: {type: date}
+  seen: {type: timestamp}
+  amount: {type: float}
+score:
+  components: [{name: amount, input: amount, value: true}]
+tiers:
+  levels: [{tier: high, from: 5}, {tier: low, to: 5}]
+""", encoding="utf-8")
+    pq.write_table(pa.table({
+        "id": ["a", "b"], "opened": pa.array([dt.date(2020, 1, 1), None]),
+        "seen": pa.array([dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), None], pa.timestamp("us", tz="UTC")),
+        "amount": [1.0, 7.0]}), tmp_path / "dated.parquet")
+    assert main(["run", str(scorecard), "--input", str(tmp_path / "dated.parquet"), "--output", str(tmp_path / "out"),
+                 "--period", "p", "--quiet"]) == 0
+    assert len(pq.read_table(tmp_path / "out" / "period=p")) == 2

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import dask
+import numpy as np
 
 from pipeline.compile import compile_scorecard
 from pipeline.encode import evaluate
@@ -25,7 +26,7 @@ from pipeline.progress import Progress
 from pipeline.publish import MANIFESTS_DIR, QUARANTINE_DIR, Staging, validate_period, write_manifest
 from pipeline.register import check_register
 from pipeline.task import Destination, PartitionResult, Shared, count_values_task, score_partition_task
-from pipeline.validate import CheckCounts, duplicated_values, plan_validation, summary
+from pipeline.validate import CheckCounts, duplicated_values, gx_unique_masks, plan_validation, summary
 from schemas.errors import InputError, UsageError, ValidationPolicyError
 from schemas.load import load_scorecard
 
@@ -72,8 +73,6 @@ def _check_options(options: RunOptions) -> str:
     period = validate_period(options.period or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
     if options.validation not in VALIDATION_MODES:
         raise UsageError(f"--validation must be one of {', '.join(VALIDATION_MODES)}")
-    if options.validation == "gx":
-        raise UsageError("--validation gx is not built in this version of tierline; use fast or off")
     if not 0.0 <= options.max_invalid_fraction <= 1.0:
         raise UsageError("--max-invalid-fraction must be between 0 and 1")
     if options.workers is not None and options.scheduler is not None:
@@ -161,9 +160,16 @@ def run(options: RunOptions) -> RunSummary:
     staging = Staging.create(output_dir, period, run_id)
     destination = Destination(str(staging.data_dir), str(staging.quarantine_dir), run_id, tuple(passthrough))
     try:
-        if validation.unique_positions:
+        if validation.unique_positions and validation.mode == "gx":
+            pieces, _ = _map(count_values_task, shared, partitions, (), options, None)
+            offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
+            shared = replace(shared, unique_masks=gx_unique_masks(validation, pieces), offsets=offsets)
+        elif validation.unique_positions:
             counts, _ = _map(count_values_task, shared, partitions, (), options, None)
             shared = replace(shared, duplicates=duplicated_values(validation, counts))
+        elif validation.mode == "gx":
+            offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
+            shared = replace(shared, offsets=offsets)
         with Progress(total_rows, len(partitions), enabled=options.progress) as progress:
             results, scheduler = _map(score_partition_task, shared, partitions, (destination,), options, progress)
     except BaseException:

@@ -15,7 +15,10 @@ from pipeline.inputs import read_row_groups
 from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
 from pipeline.publish import validate_tier_code
-from pipeline.validate import CheckCounts, ValidationPlan, apply_checks, count_unique_values, unique_columns
+from pipeline.validate import (
+    CheckCounts, ValidationPlan, apply_checks, apply_gx, count_unique_values, gx_unique_columns_task_values,
+    unique_columns,
+)
 
 COMPRESSION = "zstd"
 
@@ -57,11 +60,15 @@ class Shared:
     compiled: Compiled
     validation: ValidationPlan
     duplicates: dict = field(default_factory=dict)  # unique check position → values repeated in the register
+    unique_masks: dict = field(default_factory=dict)  # gx: unique check position → GX's mask over all rows
+    offsets: tuple = ()  # gx: each partition's first row in the whole register
 
 
 def count_values_task(shared: Shared, partition: Partition) -> dict:
     """Pre-pass of global uniqueness: value counts of the unique columns of one partition."""
     table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    if shared.validation.mode == "gx":
+        return gx_unique_columns_task_values(shared.validation, shared.compiled.scorecard, table)
     return count_unique_values(shared.validation, shared.compiled.scorecard, table)
 
 
@@ -70,7 +77,10 @@ def score_partition_task(shared: Shared, partition: Partition, destination: Dest
     table = read_row_groups(partition.path, partition.row_groups, None)
     evaluation = evaluate(compiled, table)
     check_counts = []
-    if shared.validation.enabled:
+    if shared.validation.enabled and shared.validation.mode == "gx":
+        check_counts = apply_gx(shared.validation, compiled.scorecard, table, evaluation.errors,
+                                shared.unique_masks, shared.offsets[partition.index], partition.path)
+    elif shared.validation.enabled:
         check_counts = apply_checks(shared.validation, compiled.scorecard, table, evaluation.errors,
                                     shared.duplicates, partition.path)
     output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough))

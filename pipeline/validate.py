@@ -1,4 +1,4 @@
-"""`--validation fast`: the scorecard's GX suite as compiled row checks inside each task (SPEC §5).
+"""Validation inside each task (SPEC §5): `fast` compiled row checks, or `gx`, GX itself.
 
 Made once per run: the suite's expectation configurations (plain data for the generated ones; the
 scorecard's extra suite through GX), compiled by `expectations.checks`, and the bit each check's
@@ -7,6 +7,12 @@ checks run on the data after defaults (`expectations.suite.suite_table`), and ev
 gets its check's bit, so one quarantine holds every code. Uniqueness is global: a pre-pass counts
 each unique column's values in every partition, and the duplicated values travel to the tasks.
 
+`--validation gx` runs Great Expectations itself on every partition (the frame is
+`suite_table(...).to_pandas()`, the conversion the fast checks answer to) and takes its
+`unexpected_index_list`s; `unique` expectations need the whole register, so a pre-pass gathers
+their columns and GX judges each over the whole column once. Both modes support the same
+expectation types (`expectations.checks`); others are refused with a message naming them.
+
 Policy: rows failing any check are quarantined; the run as a whole fails (exit 1) when the invalid
 fraction exceeds --max-invalid-fraction or an expectation that sets `mostly` below 1 falls under it.
 An expectation without `mostly` only quarantines rows.
@@ -14,6 +20,8 @@ An expectation without `mostly` only quarantines rows.
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
@@ -34,6 +42,7 @@ class ValidationPlan:
     codes: tuple[str, ...] = ()  # the error code of each check
     bits: tuple[int, ...] = ()  # each check's bit in the run's error table
     unique_positions: tuple[int, ...] = ()
+    configurations: tuple[dict, ...] = ()  # the suite's entries, for `gx`
 
     @property
     def enabled(self) -> bool:
@@ -76,7 +85,8 @@ def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Comp
         return ValidationPlan(mode), compiled
     from expectations.checks import UNIQUE, compile_checks
 
-    checks = compile_checks(_configurations(compiled.scorecard))
+    configurations = _configurations(compiled.scorecard)
+    checks = compile_checks(configurations)
     codes = tuple(_code(check) for check in checks)
     error_codes = list(compiled.error_codes)
     for code in codes:
@@ -86,6 +96,7 @@ def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Comp
     plan = ValidationPlan(
         mode=mode, checks=checks, codes=codes, bits=tuple(error_codes.index(code) for code in codes),
         unique_positions=tuple(check.position for check in checks if check.expectation_type == UNIQUE),
+        configurations=tuple(configurations) if mode == "gx" else (),
     )
     return plan, compiled
 
@@ -144,3 +155,116 @@ def summary(plan: ValidationPlan, counts: Sequence[CheckCounts]) -> tuple[list[d
         if check.mostly < 1.0 and not success:
             failed.append(f"{code} (mostly {check.mostly:g}: {total.unexpected:,} of {total.nonnull:,} fail)")
     return rows, failed
+
+
+# ------------------------------------------------------------------ --validation gx
+
+_GX_POSITION = "tierline_position"
+_gx_local = threading.local()
+
+
+def _batch_definition() -> Any:
+    """One ephemeral GX context per thread (contexts are not shared across threads)."""
+    if getattr(_gx_local, "batch_definition", None) is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
+
+        config = DataContextConfig(analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False),
+                                   store_backend_defaults=InMemoryStoreBackendDefaults())
+        context = gx.get_context(mode="ephemeral", project_config=config)
+        asset = context.data_sources.add_pandas("tierline").add_dataframe_asset("partition")
+        _gx_local.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+    return _gx_local.batch_definition
+
+
+def _gx_validate(plan: ValidationPlan, positions: Sequence[int], frame: Any) -> dict[int, Any]:
+    """GX's result for each of `positions` on `frame`, keyed by position."""
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = []
+    for position in positions:
+        entry = plan.configurations[position]
+        meta = {**(entry.get("meta") or {}), _GX_POSITION: position}
+        expectations.append(ExpectationConfiguration(type=entry["type"], kwargs=dict(entry["kwargs"]), meta=meta)
+                            .to_domain_obj())
+    suite = ExpectationSuite(name="tierline", expectations=expectations)
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    results = batch.validate(suite, result_format="COMPLETE")
+    by_position = {}
+    for result in results.results:
+        position = result.expectation_config.meta[_GX_POSITION]
+        raised = (result.exception_info or {}).get("raised_exception") or any(
+            isinstance(info, dict) and info.get("raised_exception") for info in (result.exception_info or {}).values())
+        if raised:
+            raise InputError(f"Great Expectations could not evaluate {plan.codes[position]}: "
+                             f"{_exception_message(result.exception_info)}")
+        by_position[position] = result
+    return by_position
+
+
+def _exception_message(info: Any) -> str:
+    if isinstance(info, dict):
+        if info.get("exception_message"):
+            return str(info["exception_message"]).splitlines()[0]
+        for value in info.values():
+            if isinstance(value, dict) and value.get("exception_message"):
+                return str(value["exception_message"]).splitlines()[0]
+    return "unknown error"
+
+
+def _frame(scorecard: Scorecard, table: pa.Table) -> Any:
+    from expectations.suite import suite_table
+
+    return suite_table(table, scorecard).to_pandas(ignore_metadata=True)
+
+
+def _mask(result: Any, rows: int) -> np.ndarray:
+    mask = np.zeros(rows, dtype=bool)
+    indexes = (result.result or {}).get("unexpected_index_list")
+    if indexes:
+        mask[np.asarray(indexes, dtype=np.int64)] = True
+    return mask
+
+
+def gx_unique_columns_task_values(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -> pa.Table:
+    """Pre-pass of `gx` uniqueness: the unique columns of one partition, after defaults."""
+    from expectations.suite import suite_table
+
+    return suite_table(table, scorecard).select(unique_columns(plan))
+
+
+def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[int, np.ndarray]:
+    """GX's `unique` verdicts over the whole register, one mask over all rows per unique check."""
+    whole = pa.concat_tables(pieces).to_pandas(ignore_metadata=True)
+    results = _gx_validate(plan, plan.unique_positions, whole)
+    return {position: _mask(results[position], len(whole)) for position in plan.unique_positions}
+
+
+def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors: np.ndarray,
+             unique_masks: Mapping[int, np.ndarray], offset: int, source: str) -> list[CheckCounts]:
+    """`--validation gx` on one partition: GX's unexpected rows get their bits; returns the counts."""
+    frame = _frame(scorecard, table)
+    rows = len(frame)
+    local = [p for p in range(len(plan.codes)) if p not in plan.unique_positions]
+    results = _gx_validate(plan, local, frame)
+    counts = []
+    for position, (check, code, bit) in enumerate(zip(plan.checks, plan.codes, plan.bits)):
+        column = check.column
+        nonnull = int(frame[column].notna().sum()) if column in frame.columns else 0
+        if position in unique_masks:
+            failures = unique_masks[position][offset:offset + rows]
+            failed_as_whole = False
+        else:
+            result = results[position]
+            failures = _mask(result, rows)
+            failed_as_whole = not result.success and not failures.any()
+            if failed_as_whole and code.rsplit(":", 1)[-1] in COLUMN_LEVEL:
+                raise InputError(f"{source}: column {column!r} fails {code} "
+                                 f"({check.expectation_type}); the register does not match the suite")
+        if failures.any():
+            errors[bit >> 6] |= failures.astype(np.uint64) << np.uint64(bit & 63)
+        counts.append(CheckCounts(int(failures.sum()), nonnull, rows, failed_as_whole))
+    return counts

@@ -273,7 +273,7 @@ FAILURES: dict[str, tuple[Callable[[Path, Published], list[Any]], int, tuple[str
     "bad scorecard": (_bad_scorecard, 2, ("overlapping.yaml:",)),  # file and line
     "bad period": (lambda d, p: ["--input", *p.register, "--period", "../x"], 2, ("--period", "../x")),
     "missing --input": (lambda d, p: [], 2, ("--input",)),
-    "--validation gx": (lambda d, p: ["--input", *p.register, "--validation", "gx"], 2, ("gx",)),
+    "--validation bogus": (lambda d, p: ["--input", *p.register, "--validation", "bogus"], 2, ("bogus",)),
     "nonexistent input": (lambda d, p: ["--input", d / "nope.parquet"], 3, ("nope.parquet",)),
     "glob matching nothing": (lambda d, p: ["--input", str(d / "nothing-*.parquet")], 3, ("nothing-*.parquet",)),
     "not Parquet": (lambda d, p: ["--input", _not_parquet(d)], 3, ("register.parquet",)),

@@ -269,6 +269,29 @@ def _not_parquet(d: Path) -> Path:
 
 SMALL_REGISTER = equipment_register(rows=200, seed=3, cases=())
 
+
+def _truncated(d: Path) -> Path:
+    path = _table_file(d, "truncated.parquet", SMALL_REGISTER)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _scorecard_with(d: Path, published: Published, name: str, edit: tuple[str, str], extra_files: dict[str, str] = {}) -> list[Any]:
+    """A scorecard of its own (the EQUIPMENT_ABC text with one edit) and the published register."""
+    text = EQUIPMENT_ABC.read_text(encoding="utf-8")
+    assert edit[0] in text, edit
+    for file_name, content in extra_files.items():
+        (d / file_name).write_text(content, encoding="utf-8")
+    return [write_scorecard(d / name, text.replace(edit[0], edit[1], 1)), "--input", *published.register]
+
+
+_KEY_LINE = "key: equipment_id\n"
+_UNSUPPORTED_SUITE = ('{"name": "x", "expectations": [{"type": "expect_column_mean_to_be_between", '
+                      '"kwargs": {"column": "utilisation_pct", "min_value": 0, "max_value": 100}}]}')
+_UNKNOWN_COLUMN_SUITE = ('{"name": "x", "expectations": [{"type": "expect_column_values_to_not_be_null", '
+                         '"kwargs": {"column": "region"}}]}')
+
 FAILURES: dict[str, tuple[Callable[[Path, Published], list[Any]], int, tuple[str, ...]]] = {
     "bad scorecard": (_bad_scorecard, 2, ("overlapping.yaml:",)),  # file and line
     "bad period": (lambda d, p: ["--input", *p.register, "--period", "../x"], 2, ("--period", "../x")),
@@ -286,6 +309,39 @@ FAILURES: dict[str, tuple[Callable[[Path, Published], list[Any]], int, tuple[str
     "differing schemas": (lambda d, p: ["--input", _table_file(d, "a.parquet", SMALL_REGISTER), _table_file(
         d, "b.parquet", _with_column(SMALL_REGISTER, "serial_no", pc.cast(SMALL_REGISTER.column("serial_no"), pa.string())))],
         3, ("b.parquet", "serial_no")),
+    "truncated Parquet": (lambda d, p: ["--input", _truncated(d)], 3, ("truncated.parquet", "not a readable Parquet")),
+    "directory without Parquet": (lambda d, p: ["--input", d], 3, ("matches no Parquet file",)),
+    "bool column holds ints": (lambda d, p: ["--input", _table_file(d, "int-flag.parquet", _with_column(
+        SMALL_REGISTER, "direct_designation", pc.cast(SMALL_REGISTER.column("direct_designation"), pa.int64())))],
+        3, ("direct_designation", "int64")),
+    "category column holds numbers": (lambda d, p: ["--input", _table_file(d, "int-impact.parquet", _with_column(
+        SMALL_REGISTER, "production_impact", pa.array(range(SMALL_REGISTER.num_rows), pa.int64())))],
+        3, ("production_impact",)),
+    "column clashes with an output column": (lambda d, p: ["--input", _table_file(
+        d, "scored.parquet", SMALL_REGISTER.append_column("score", pa.array([1.0] * SMALL_REGISTER.num_rows)))],
+        3, ("'score'", "clashes")),
+    "column named like a Hive key": (lambda d, p: ["--input", _table_file(
+        d, "tiered.parquet", SMALL_REGISTER.append_column("tier", pa.array(["A"] * SMALL_REGISTER.num_rows)))],
+        3, ("'tier'",)),
+    "period too long": (lambda d, p: ["--input", *p.register, "--period", "p" * 65], 2, ("--period",)),
+    "period with a slash": (lambda d, p: ["--input", *p.register, "--period", "2026/11"], 2, ("--period", "2026/11")),
+    "invalid fraction above 1": (lambda d, p: ["--input", *p.register, "--max-invalid-fraction", "2"], 2,
+                                 ("--max-invalid-fraction",)),
+    "workers below 1": (lambda d, p: ["--input", *p.register, "--workers", "0"], 2, ("--workers",)),
+    "workers and scheduler": (lambda d, p: ["--input", *p.register, "--workers", "2", "--scheduler", "tcp://x:1"], 2,
+                              ("--scheduler",)),
+    "unknown option": (lambda d, p: ["--input", *p.register, "--turbo"], 2, ("--turbo",)),
+    "scorecard: missing file": (lambda d, p: [d / "nowhere.yaml", "--input", *p.register], 2, ("nowhere.yaml",)),
+    "scorecard: YAML syntax": (lambda d, p: _scorecard_with(d, p, "syntax.yaml", ("version: 1", "version: [1")), 2,
+                               ("syntax.yaml:", "YAML")),
+    "scorecard: extra suite missing": (lambda d, p: _scorecard_with(
+        d, p, "extra.yaml", (_KEY_LINE, _KEY_LINE + "expectations: nope.json\n")), 2, ("nope.json",)),
+    "scorecard: unsupported expectation": (lambda d, p: _scorecard_with(
+        d, p, "mean.yaml", (_KEY_LINE, _KEY_LINE + "expectations: mean.json\n"), {"mean.json": _UNSUPPORTED_SUITE}),
+        2, ("expect_column_mean_to_be_between",)),
+    "extra suite names a column the register lacks": (lambda d, p: _scorecard_with(
+        d, p, "region.yaml", (_KEY_LINE, _KEY_LINE + "expectations: region.json\n"), {"region.json": _UNKNOWN_COLUMN_SUITE}),
+        3, ("region",)),
 }
 
 
@@ -297,7 +353,7 @@ def test_failure_exits_with_one_line_and_publishes_nothing(case: str, published:
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     args = make_args(inputs, published)
-    scorecard = [] if case == "bad scorecard" else [EQUIPMENT_ABC]
+    scorecard = [] if case == "bad scorecard" or args and str(args[0]).endswith(".yaml") else [EQUIPMENT_ABC]
     if "--period" not in args:
         args += ["--period", PERIOD]
 

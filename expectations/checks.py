@@ -163,7 +163,26 @@ def compile_checks(expectations: Sequence[Mapping[str, Any] | tuple]) -> Compile
     return CompiledChecks(tuple(_compile_one(position, entry) for position, entry in enumerate(expectations)))
 
 
-def _compile_one(position: int, entry: Mapping[str, Any] | tuple) -> CompiledCheck:
+def compile_generated_checks(expectations: Sequence[Mapping[str, Any] | tuple]) -> CompiledChecks:
+    """`compile_checks` for the suite tierline generates itself (`expectations.suite.input_expectations`),
+    whose kwargs are already typed as GX would type them: read as given, without importing GX (seconds
+    per run). tests/test_expectations_checks.py shows both compile the generated suite identically."""
+    return CompiledChecks(tuple(_compile_one(position, entry, parse=_parse_plain)
+                                for position, entry in enumerate(expectations)))
+
+
+_PLAIN_DEFAULTS = dict(column_index=None, mostly=1.0, min_value=None, max_value=None, strict_min=False,
+                       strict_max=False, value_set=None, regex=None, type_list=None, type_=None,
+                       row_condition=None, condition_parser=None)
+
+
+def _parse_plain(expectation_type: str, kwargs: dict, meta: dict, label: str):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{**_PLAIN_DEFAULTS, **kwargs})
+
+
+def _compile_one(position: int, entry: Mapping[str, Any] | tuple, parse=None) -> CompiledCheck:
     expectation_type, kwargs, meta = _unpack(entry)
     label = _label(expectation_type, kwargs, meta)
     if expectation_type not in SUPPORTED_EXPECTATIONS:
@@ -171,7 +190,7 @@ def _compile_one(position: int, entry: Mapping[str, Any] | tuple) -> CompiledChe
             f"expectation {label}: type {expectation_type!r} has no compiled check; --validation fast "
             f"supports {', '.join(SUPPORTED_EXPECTATIONS)} (use --validation gx for the others)"
         )
-    expectation = _parse_with_gx(expectation_type, kwargs, meta, label)
+    expectation = (parse or _parse_with_gx)(expectation_type, kwargs, meta, label)
     for unsupported in ("row_condition", "condition_parser"):
         if getattr(expectation, unsupported, None) not in (None, ""):
             raise ScorecardError(f"expectation {label}: {unsupported} is not supported by --validation fast")
@@ -769,6 +788,41 @@ def unique_failures(key_arrays: Sequence[pa.Array | pa.ChunkedArray]) -> list[np
     return [duplicate_mask(keys, duplicated) for keys in key_arrays]
 
 
+def value_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Phase 1 of the hashed register-wide `unique`: 64-bit hashes of one partition's non-null values,
+    seen as `value_counts` sees them (numbers as float64, so 5 and 5.0 agree across partitions).
+
+    Eight bytes a row instead of the values themselves: `duplicate_candidates` finds the hashes seen
+    twice, and only rows carrying one of those are counted exactly (`candidate_value_counts`), so a
+    hash collision can cost time but never a wrong verdict.
+    """
+    import polars as pl
+
+    column = _gx_view(_chunked(values))
+    normalised = _normalised(column.values).filter(column.valid)
+    if pa.types.is_integer(normalised.type) or pa.types.is_floating(normalised.type):
+        normalised = pc.cast(normalised, pa.float64(), safe=False)
+    if len(normalised) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    return pl.Series(normalised.combine_chunks()).hash(seed=0).to_numpy()
+
+
+def duplicate_candidates(hashes: Sequence[np.ndarray]) -> np.ndarray:
+    """Phase 2: the sorted hashes that occur more than once over every partition."""
+    every = np.sort(np.concatenate(list(hashes) or [np.zeros(0, dtype=np.uint64)]))
+    repeated = every[1:][every[1:] == every[:-1]]
+    return np.unique(repeated)
+
+
+def candidate_value_counts(values: pa.Array | pa.ChunkedArray, candidates: np.ndarray) -> pa.Table:
+    """Phase 3: `value_counts` of one partition restricted to the values whose hash is a candidate."""
+    column = _gx_view(_chunked(values))
+    valid = column.valid
+    normalised = _normalised(column.values).filter(valid)
+    kept = np.isin(value_hashes(values), candidates, assume_unique=False)
+    return value_counts(normalised.filter(pa.array(kept)))
+
+
 def _chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values], values.type)
 
@@ -864,10 +918,17 @@ def _pandas_sample(values: pa.ChunkedArray):
     return pa.table({"value": sample}).to_pandas()["value"]
 
 
+def native_type_type_map(type_: str) -> tuple[type, ...] | None:
+    """GX 1.x's `great_expectations.expectations.type_comparison.native_type_type_map`, restated so
+    that the fast path need not import GX (seconds); tests/test_expectations_checks.py pins it to GX's."""
+    name = type_.lower()
+    return {"none": (type(None),), "bool": (bool,), "int": (int,), "long": (int,), "float": (float,),
+            "bytes": (bytes,), "complex": (complex,), "str": (str,), "string_types": (str,), "list": (list,),
+            "dict": (dict,)}.get(name)
+
+
 def _value_types(type_name: str, pd) -> list:
     """The classes GX's map metrics accept for `type_name` (`column_values_of_type.py`)."""
-    from great_expectations.expectations.type_comparison import native_type_type_map
-
     kinds: list = []
     try:
         kinds.append(np.dtype(type_name).type)
@@ -884,8 +945,6 @@ def _value_types(type_name: str, pd) -> list:
 
 def _dtype_types(type_names: Sequence[str], pd) -> list:
     """What GX compares a dtype with in `ExpectColumnValuesToBeInTypeList._validate_pandas`."""
-    from great_expectations.expectations.type_comparison import native_type_type_map
-
     kinds: list = []
     for type_name in type_names:
         try:

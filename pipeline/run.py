@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import dask
 import numpy as np
+import pyarrow as pa
 
 from pipeline.compile import compile_scorecard
 from pipeline.encode import evaluate
@@ -25,8 +26,13 @@ from pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
 from pipeline.progress import Progress
 from pipeline.publish import MANIFESTS_DIR, QUARANTINE_DIR, Staging, validate_period, write_manifest
 from pipeline.register import check_register
-from pipeline.task import Destination, PartitionResult, Shared, count_values_task, score_partition_task
-from pipeline.validate import CheckCounts, duplicated_values, gx_unique_masks, plan_validation, summary
+from pipeline.task import (
+    Destination, PartitionResult, Shared, candidate_counts_task, score_partition_task, unique_columns_task,
+    unique_hashes_task,
+)
+from pipeline.validate import (
+    CheckCounts, candidates, duplicated_values, gx_unique_masks, plan_validation, summary,
+)
 from schemas.errors import InputError, UsageError, ValidationPolicyError
 from schemas.load import load_scorecard
 
@@ -161,12 +167,18 @@ def run(options: RunOptions) -> RunSummary:
     destination = Destination(str(staging.data_dir), str(staging.quarantine_dir), run_id, tuple(passthrough))
     try:
         if validation.unique_positions and validation.mode == "gx":
-            pieces, _ = _map(count_values_task, shared, partitions, (), options, None)
+            pieces, _ = _map(unique_columns_task, shared, partitions, (), options, None)
             offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
             shared = replace(shared, unique_masks=gx_unique_masks(validation, pieces), offsets=offsets)
         elif validation.unique_positions:
-            counts, _ = _map(count_values_task, shared, partitions, (), options, None)
-            shared = replace(shared, duplicates=duplicated_values(validation, counts))
+            hashes, _ = _map(unique_hashes_task, shared, partitions, (), options, None)
+            repeated = candidates(validation, hashes)
+            # no repeated hash, no duplicate: an empty set spares the tasks judging `unique` locally
+            duplicates = {p: pa.array([], pa.null()) for p in validation.unique_positions}
+            if repeated:  # only then read the unique columns again, for the candidates' exact values
+                counts, _ = _map(candidate_counts_task, shared, partitions, (repeated,), options, None)
+                duplicates.update(duplicated_values(validation, counts))
+            shared = replace(shared, duplicates=duplicates)
         elif validation.mode == "gx":
             offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
             shared = replace(shared, offsets=offsets)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.compile import Compiled
@@ -16,8 +17,8 @@ from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
 from pipeline.publish import validate_tier_code
 from pipeline.validate import (
-    CheckCounts, ValidationPlan, apply_checks, apply_gx, count_unique_values, gx_unique_columns_task_values,
-    unique_columns,
+    CheckCounts, ValidationPlan, apply_checks, apply_gx, candidate_counts, gx_unique_columns_task_values,
+    unique_columns, unique_hashes,
 )
 
 COMPRESSION = "zstd"
@@ -64,12 +65,22 @@ class Shared:
     offsets: tuple = ()  # gx: each partition's first row in the whole register
 
 
-def count_values_task(shared: Shared, partition: Partition) -> dict:
-    """Pre-pass of global uniqueness: value counts of the unique columns of one partition."""
+def unique_hashes_task(shared: Shared, partition: Partition) -> dict:
+    """Pre-pass 1 of global uniqueness (fast): hashes of the unique columns' values in one partition."""
     table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
-    if shared.validation.mode == "gx":
-        return gx_unique_columns_task_values(shared.validation, shared.compiled.scorecard, table)
-    return count_unique_values(shared.validation, shared.compiled.scorecard, table)
+    return unique_hashes(shared.validation, shared.compiled.scorecard, table)
+
+
+def candidate_counts_task(shared: Shared, partition: Partition, candidate_hashes: dict) -> dict:
+    """Pre-pass 2 (only when some hash repeats): exact counts of the candidate values in one partition."""
+    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    return candidate_counts(shared.validation, shared.compiled.scorecard, table, candidate_hashes)
+
+
+def unique_columns_task(shared: Shared, partition: Partition) -> pa.Table:
+    """Pre-pass of `gx` uniqueness: the unique columns of one partition, for GX over the whole column."""
+    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    return gx_unique_columns_task_values(shared.validation, shared.compiled.scorecard, table)
 
 
 def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:

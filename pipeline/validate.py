@@ -83,10 +83,12 @@ def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Comp
     """The checks of `mode`, and `compiled` with their codes appended to its error table."""
     if mode == "off":
         return ValidationPlan(mode), compiled
-    from expectations.checks import UNIQUE, compile_checks
+    from expectations.checks import UNIQUE, compile_checks, compile_generated_checks
 
     configurations = _configurations(compiled.scorecard)
-    checks = compile_checks(configurations)
+    # with no extra suite every expectation is tierline's own: compiled without importing GX
+    compile_ = compile_generated_checks if compiled.scorecard.expectations is None and mode == "fast" else compile_checks
+    checks = compile_(configurations)
     codes = tuple(_code(check) for check in checks)
     error_codes = list(compiled.error_codes)
     for code in codes:
@@ -105,21 +107,40 @@ def unique_columns(plan: ValidationPlan) -> list[str]:
     return list(dict.fromkeys(plan.checks[p].column for p in plan.unique_positions))
 
 
-def count_unique_values(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -> dict[int, pa.Table]:
-    """Per unique check, the value counts of its column (after defaults) in one partition."""
-    from expectations.checks import value_counts
+def unique_hashes(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -> dict[int, np.ndarray]:
+    """Pre-pass 1 of global uniqueness: per unique check, its column's value hashes in one partition."""
+    from expectations.checks import value_hashes
     from expectations.suite import suite_table
 
     table = suite_table(table, scorecard)
-    return {p: value_counts(table.column(plan.checks[p].column)) for p in plan.unique_positions
+    return {p: value_hashes(table.column(plan.checks[p].column)) for p in plan.unique_positions
+            if plan.checks[p].column in table.column_names}
+
+
+def candidates(plan: ValidationPlan, hashes: Sequence[Mapping[int, np.ndarray]]) -> dict[int, np.ndarray]:
+    """Per unique check, the hashes seen more than once in the register (checks without any left out)."""
+    from expectations.checks import duplicate_candidates
+
+    found = {p: duplicate_candidates([h[p] for h in hashes if p in h]) for p in plan.unique_positions}
+    return {p: c for p, c in found.items() if len(c)}
+
+
+def candidate_counts(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table,
+                     candidate_hashes: Mapping[int, np.ndarray]) -> dict[int, pa.Table]:
+    """Pre-pass 2: exact value counts of the rows whose hash is a candidate, in one partition."""
+    from expectations.checks import candidate_value_counts
+    from expectations.suite import suite_table
+
+    table = suite_table(table, scorecard)
+    return {p: candidate_value_counts(table.column(plan.checks[p].column), c) for p, c in candidate_hashes.items()
             if plan.checks[p].column in table.column_names}
 
 
 def duplicated_values(plan: ValidationPlan, counts: Sequence[Mapping[int, pa.Table]]) -> dict[int, pa.Array]:
-    """Per unique check, the values that occur more than once in the whole register."""
+    """Per unique check, the values that occur more than once in the whole register (exactly)."""
     from expectations.checks import duplicated_values as merge
 
-    return {p: merge([c[p] for c in counts if p in c]) for p in plan.unique_positions}
+    return {p: merge([c[p] for c in counts if p in c]) for p in {p for c in counts for p in c}}
 
 
 def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors: np.ndarray,

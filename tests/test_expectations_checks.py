@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pyarrow as pa
 import pytest
+from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -510,3 +511,44 @@ def expectations(draw) -> dict:
 @given(data=registers(), suite=st.lists(expectations(), min_size=1, max_size=8))
 def test_compiled_checks_match_gx(data: pa.Table, suite: list[dict]) -> None:
     assert_same_as_gx(data, suite)
+
+
+@pytest.mark.parametrize("scorecard_text", ["equipment_abc", "every_option"])
+def test_generated_suite_compiles_the_same_without_gx(scorecard_text: str, tmp_path) -> None:
+    """The fast path compiles tierline's own suite without GX's model; it must read it as GX does."""
+    from expectations.checks import compile_generated_checks
+    from expectations.suite import input_expectations
+    from schemas.load import load_scorecard, load_scorecard_text
+
+    if scorecard_text == "equipment_abc":
+        scorecard = load_scorecard(Path(__file__).resolve().parent.parent / "scorecards" / "equipment_abc.yaml")
+    else:
+        scorecard = load_scorecard_text("""\
+scorecard: every_option
+version: 1
+key: id
+inputs:
+  id: {type: string, required: true, regex: "^E[0-9]{3}$"}
+  count: {type: int, min: 1, max: 5, default: 3, unique: true}
+  amount: {type: float, min: -2.5}
+  size: {type: category, values: [s, m, l]}
+  level: {type: category, values: [1, 2, 3]}
+  backup: {type: bool, required: true}
+  day: {type: date}
+  seen: {type: timestamp}
+tiers:
+  levels: [{tier: a, from: 2}, {tier: b, to: 2}]
+  by: count
+""")
+    configurations = [c for spec in scorecard.inputs for c in input_expectations(spec, scorecard.key)]
+    assert compile_generated_checks(configurations) == compile_checks(configurations)
+
+
+def test_native_type_map_is_gxs() -> None:
+    from great_expectations.expectations.type_comparison import native_type_type_map as gx_map
+
+    from expectations.checks import native_type_type_map
+
+    for name in ("none", "None", "bool", "int", "long", "float", "bytes", "complex", "str", "string_types", "STR",
+                 "list", "dict", "unicode", "date", "datetime64[us]", "object", ""):
+        assert native_type_type_map(name) == gx_map(name), name

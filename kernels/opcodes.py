@@ -7,7 +7,7 @@ MAP, BANDS, LINEAR, VALUE = 0, 1, 2, 3
 SUM, MEAN, PRODUCT, MIN, MAX = 0, 1, 2, 3, 4
 
 # tiering: levels are one banded axis, a matrix two; rules are a decision table
-AXES, RULES = 0, 1
+AXES, RULES, QUANTILES = 0, 1, 2
 
 # expression programs: a postfix stack machine evaluated over blocks of rows
 PUSH_SLOT = 0  # arg0 = slot

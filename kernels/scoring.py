@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from kernels.expressions import run_program
-from kernels.opcodes import AXES, BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE
+from kernels.opcodes import AXES, QUANTILES, BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE
 from kernels.rounding import round_half_away
 
 BLOCK = 2048
@@ -196,6 +196,34 @@ def _axes(plan, values, tier, errors, from_score, start, end):
 
 
 @njit(nogil=True, cache=True)
+def _quantiles(plan, values, tier, errors, from_score, population, limits, start, end):
+    """Global quantile tiers: rank = 1 + the valid values strictly better than x in the whole
+    register (`population`, sorted ascending); the first tier with rank ≤ its limit. Without a
+    population (the first pass of a run) only null values are marked."""
+    n = population.shape[0]
+    for i in range(start, end):
+        if tier[i] >= 0:
+            continue
+        x = values[plan.axis_slot[0], i]
+        if np.isnan(x):
+            if not plan.axis_by_score[0] or not _has_error(errors, i):
+                _set_error(errors, plan.axis_error[0], i)
+            continue
+        if limits.shape[0] == 0:
+            continue
+        if plan.quantile_desc:
+            better = n - np.searchsorted(population, x, side="right")
+        else:
+            better = np.searchsorted(population, x, side="left")
+        rank = 1 + better
+        for q in range(limits.shape[0]):
+            if rank <= limits[q]:
+                tier[i] = plan.quantile_tier[q]
+                from_score[i] = True
+                break
+
+
+@njit(nogil=True, cache=True)
 def _rules(plan, values, tier, errors, stack, conditions, start, end):
     n_rules = plan.rule_program.shape[0]
     for r in range(n_rules):
@@ -258,8 +286,9 @@ def _reasons(plan, points, tier, from_score, reasons, start, end):
 
 
 @njit(nogil=True, cache=True)
-def score_partition(plan, values, points, tier, override, reasons, errors):
-    """Score every row of one partition. See the module docstring for the arrays."""
+def score_partition(plan, values, points, tier, override, reasons, errors, population, limits):
+    """Score every row of one partition. See the module docstring for the arrays; `population` and
+    `limits` are the register's sorted valid values and rank limits for quantile tiers (else empty)."""
     n = values.shape[1]
     depth = max(plan.stack_depth, 1)
     stack = np.empty((depth, BLOCK))
@@ -282,6 +311,8 @@ def score_partition(plan, values, points, tier, override, reasons, errors):
                     override[i] = o
         if plan.tiering == AXES:
             _axes(plan, values, tier, errors, from_score, start, end)
+        elif plan.tiering == QUANTILES:
+            _quantiles(plan, values, tier, errors, from_score, population, limits, start, end)
         else:
             _rules(plan, values, tier, errors, stack, conditions, start, end)
         _reasons(plan, points, tier, from_score, reasons, start, end)

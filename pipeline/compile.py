@@ -21,7 +21,7 @@ import numpy as np
 
 from kernels import opcodes as op
 from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary, names_in
-from schemas.model import Axis, Expression, LevelTiering, MatrixTiering, RuleTiering, Scorecard
+from schemas.model import Axis, Expression, LevelTiering, MatrixTiering, QuantileTiering, RuleTiering, Scorecard
 
 _METHODS = {"map": op.MAP, "bands": op.BANDS, "linear": op.LINEAR, "value": op.VALUE}
 _COMBINES = {"sum": op.SUM, "mean": op.MEAN, "product": op.PRODUCT, "min": op.MIN, "max": op.MAX}
@@ -81,6 +81,8 @@ class Plan(NamedTuple):
     error_ambiguous: np.int64
     error_no_scale: np.int64
     reason_mask: np.ndarray  # per score: its components give reasons for an axis tier
+    quantile_tier: np.ndarray  # quantiles: tier index of each quantile, in order
+    quantile_desc: np.bool_  # a larger value ranks better
     # actions and derived
     action_slot: np.ndarray
     action_values: np.ndarray  # A x T
@@ -148,6 +150,9 @@ class _Compiler:
             expressions += [r.when for r in sc.tiering.rules if r.when is not None]
         elif sc.tiering.kind == "matrix":
             used.update(axis.by for axis in (sc.tiering.rows, sc.tiering.cols) if not axis.by_score)
+        elif sc.tiering.kind == "quantiles":
+            if not sc.tiering.by_score:
+                used.add(sc.tiering.by)
         else:
             if not sc.tiering.by_score:
                 used.add(sc.tiering.by)
@@ -340,6 +345,10 @@ class _Compiler:
                 scale_keys = [k for k, _ in pairs]
                 scale_factors = [f for _, f in pairs]
                 error_no_scale = self.error("tier:no_scale")
+        elif isinstance(tiering, QuantileTiering):
+            # the by column travels as an axis without levels: its slot, null error and score flag
+            axes = [Axis(by=tiering.by, by_score=tiering.by_score, levels=())]
+            axis_values = [[]]
         elif isinstance(tiering, MatrixTiering):
             axes = [tiering.rows, tiering.cols]
             axis_values = [list(range(len(axis.levels))) for axis in axes]
@@ -394,7 +403,8 @@ class _Compiler:
             score_round=i64([-1 if s.round is None else s.round for s in sc.scores]),
             override_program=i64(override_program),
             override_tier=i64(override_tier),
-            tiering=np.int64(op.RULES if isinstance(tiering, RuleTiering) else op.AXES),
+            tiering=np.int64(op.RULES if isinstance(tiering, RuleTiering)
+                             else op.QUANTILES if isinstance(tiering, QuantileTiering) else op.AXES),
             n_tiers=np.int64(len(sc.tiers)),
             n_axes=np.int64(len(axes)),
             axis_slot=i64([self.slots[axis.by] for axis in axes]),
@@ -418,6 +428,8 @@ class _Compiler:
             error_ambiguous=np.int64(error_ambiguous),
             error_no_scale=np.int64(error_no_scale),
             reason_mask=b1(reason_mask),
+            quantile_tier=i64([tier_index[q.tier] for q in tiering.quantiles] if isinstance(tiering, QuantileTiering) else []),
+            quantile_desc=np.bool_(isinstance(tiering, QuantileTiering) and tiering.order == "desc"),
             action_slot=i64([self.slots[a.name] for a in sc.actions]),
             action_values=action_values,
             derived_program=i64(derived_program),
@@ -471,3 +483,14 @@ def _text_literals(node: Node) -> list[tuple[str, str]]:
 
 def compile_scorecard(scorecard: Scorecard) -> Compiled:
     return _Compiler(scorecard).compile()
+
+
+def quantile_limits(scorecard: Scorecard, population: int) -> np.ndarray:
+    """Per quantile tier, the largest rank it takes: floor(top × N), computed exactly on the decimal
+    the author wrote (0.07 × 100 is 7, not 7.000000000000001 or 6.999…); the last tier takes all."""
+    from fractions import Fraction
+
+    tiering = scorecard.tiering
+    assert isinstance(tiering, QuantileTiering)
+    return np.asarray([population if q.top is None else int(Fraction(repr(q.top)) * population)
+                       for q in tiering.quantiles], dtype=np.int64)

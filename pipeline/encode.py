@@ -84,8 +84,14 @@ class Evaluation:
         return np.any(self.errors != 0, axis=0)
 
 
-def evaluate(compiled: Compiled, table: pa.Table) -> Evaluation:
-    """Encode a table and run the fused scoring kernel over it."""
+NO_POPULATION = np.zeros(0)
+NO_LIMITS = np.zeros(0, dtype=np.int64)
+
+
+def evaluate(compiled: Compiled, table: pa.Table, population: np.ndarray | None = None,
+             limits: np.ndarray | None = None) -> Evaluation:
+    """Encode a table and run the fused scoring kernel over it (quantile tiers need the register's
+    sorted valid values and rank limits; without them those rows get no tier yet)."""
     from kernels.scoring import score_partition
 
     values = encode_inputs(compiled, table)
@@ -99,5 +105,13 @@ def evaluate(compiled: Compiled, table: pa.Table) -> Evaluation:
         errors=np.zeros((compiled.n_error_words, n), dtype=np.uint64),
     )
     score_partition(compiled.plan, values, evaluation.points, evaluation.tier, evaluation.override,
-                    evaluation.reasons, evaluation.errors)
+                    evaluation.reasons, evaluation.errors,
+                    NO_POPULATION if population is None else population, NO_LIMITS if limits is None else limits)
     return evaluation
+
+
+def tier_values(compiled: Compiled, evaluation: Evaluation) -> np.ndarray:
+    """The values a quantile tiering ranks, of the rows that count: valid, and with a value."""
+    slot = int(compiled.plan.axis_slot[0])
+    by = evaluation.values[slot]
+    return by[~evaluation.invalid & ~np.isnan(by)]

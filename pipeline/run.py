@@ -19,7 +19,7 @@ import dask
 import numpy as np
 import pyarrow as pa
 
-from pipeline.compile import compile_scorecard
+from pipeline.compile import compile_scorecard, quantile_limits
 from pipeline.encode import evaluate
 from pipeline.inputs import InputFile, resolve_inputs
 from pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
@@ -27,8 +27,8 @@ from pipeline.progress import Progress
 from pipeline.publish import MANIFESTS_DIR, QUARANTINE_DIR, Staging, validate_period, write_manifest
 from pipeline.register import check_register
 from pipeline.task import (
-    Destination, PartitionResult, Shared, candidate_counts_task, score_partition_task, unique_columns_task,
-    unique_hashes_task,
+    Destination, PartitionResult, Shared, candidate_counts_task, population_task, score_partition_task,
+    unique_columns_task, unique_hashes_task,
 )
 from pipeline.validate import (
     CheckCounts, candidates, duplicated_values, gx_unique_masks, plan_validation, summary,
@@ -182,6 +182,10 @@ def run(options: RunOptions) -> RunSummary:
         elif validation.mode == "gx":
             offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
             shared = replace(shared, offsets=offsets)
+        if scorecard.tiering.kind == "quantiles":  # ranks are global: first gather the valid values
+            values, _ = _map(population_task, shared, partitions, (), options, None)
+            population = np.sort(np.concatenate(values)) if values else np.zeros(0)
+            shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))
         with Progress(total_rows, len(partitions), enabled=options.progress) as progress:
             results, scheduler = _map(score_partition_task, shared, partitions, (destination,), options, progress)
     except BaseException:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.compile import Compiled
-from pipeline.encode import evaluate
+from pipeline.encode import evaluate, tier_values
 from pipeline.inputs import read_row_groups
 from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
@@ -63,6 +64,8 @@ class Shared:
     duplicates: dict = field(default_factory=dict)  # unique check position → values repeated in the register
     unique_masks: dict = field(default_factory=dict)  # gx: unique check position → GX's mask over all rows
     offsets: tuple = ()  # gx: each partition's first row in the whole register
+    population: Any = None  # quantile tiers: the register's valid values, sorted ascending
+    limits: Any = None  # quantile tiers: the largest rank of each tier
 
 
 def unique_hashes_task(shared: Shared, partition: Partition) -> dict:
@@ -83,10 +86,10 @@ def unique_columns_task(shared: Shared, partition: Partition) -> pa.Table:
     return gx_unique_columns_task_values(shared.validation, shared.compiled.scorecard, table)
 
 
-def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
+def _validated(shared: Shared, partition: Partition, table: pa.Table):
+    """The kernels' evaluation of one partition, with the suite's failures added to its errors."""
     compiled = shared.compiled
-    table = read_row_groups(partition.path, partition.row_groups, None)
-    evaluation = evaluate(compiled, table)
+    evaluation = evaluate(compiled, table, shared.population, shared.limits)
     check_counts = []
     if shared.validation.enabled and shared.validation.mode == "gx":
         check_counts = apply_gx(shared.validation, compiled.scorecard, table, evaluation.errors,
@@ -94,6 +97,20 @@ def score_partition_task(shared: Shared, partition: Partition, destination: Dest
     elif shared.validation.enabled:
         check_counts = apply_checks(shared.validation, compiled.scorecard, table, evaluation.errors,
                                     shared.duplicates, partition.path)
+    return evaluation, check_counts
+
+
+def population_task(shared: Shared, partition: Partition) -> np.ndarray:
+    """Quantile tiers, first pass: the values the tiering ranks, of this partition's valid rows."""
+    table = read_row_groups(partition.path, partition.row_groups, None)
+    evaluation, _ = _validated(shared, partition, table)
+    return tier_values(shared.compiled, evaluation)
+
+
+def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
+    compiled = shared.compiled
+    table = read_row_groups(partition.path, partition.row_groups, None)
+    evaluation, check_counts = _validated(shared, partition, table)
     output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough))
     name = f"part-{partition.index:05d}.parquet"
     tier_rows: Counter[str] = Counter()

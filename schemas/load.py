@@ -29,6 +29,8 @@ from schemas.model import (
     LevelTiering,
     MatrixTiering,
     Override,
+    Quantile,
+    QuantileTiering,
     Rule,
     RuleTiering,
     Scale,
@@ -173,7 +175,6 @@ def check_document(document: Any, source: str, sha256: str = "") -> tuple[Scorec
 
 _NOT_BUILT = {
     "aggregate": "aggregation (several rows per entity) is not built in this version of tierline",
-    "quantiles": "quantile tiers are not built in this version of tierline",
 }
 
 
@@ -426,11 +427,31 @@ class _Builder:
         tiers = [(code, labels.get(code), path + ("order", index)) for index, code in enumerate(order)]
         return tiers, MatrixTiering(rows=rows, cols=cols, cells=tuple(tuple(row) for row in raw.cells))
 
+    def build_quantiles(self, raw: fmt.TiersSpec) -> tuple[list[tuple[str, str | None, Path_]], QuantileTiering | None]:
+        resolved = self.resolve_by(raw.by, ("tiers",), "quantiles")
+        if resolved is None:
+            return [], None
+        quantiles = []
+        previous = 0.0
+        count = len(raw.quantiles or [])
+        for index, entry in enumerate(raw.quantiles or []):
+            path = ("tiers", "quantiles", index)
+            last = index == count - 1
+            if entry.top is None and not last:
+                self.add(path, "only the last quantile tier may leave out 'top' (it takes the rest)")
+            elif entry.top is not None and last and entry.top != 1:
+                self.add(path, f"the last quantile tier takes the rest: leave out 'top' (it is {entry.top:g})")
+            elif entry.top is not None and entry.top <= previous:
+                self.add(path, f"'top' must grow down the list: {entry.top:g} is not above {previous:g}")
+            previous = entry.top if entry.top is not None else previous
+            quantiles.append(Quantile(tier=entry.tier, top=None if last else entry.top, line=self.line(path)))
+        tiers = [(q.tier, q.label, ("tiers", "quantiles", i)) for i, q in enumerate(raw.quantiles or [])]
+        return tiers, QuantileTiering(by=resolved[0], by_score=resolved[1], order=raw.order, quantiles=tuple(quantiles))
+
     def build_tiering(self) -> tuple[list[tuple[str, str | None, Path_]], LevelTiering | RuleTiering | MatrixTiering | None]:
         raw = self.spec.tiers
         if raw.quantiles is not None:
-            self.add(("tiers", "quantiles"), _NOT_BUILT["quantiles"])
-            return [], None
+            return self.build_quantiles(raw)
         if raw.matrix is not None:
             if raw.by is not None:
                 self.add(("tiers", "by"), "a matrix takes 'by' on each axis (rows.by, cols.by), not on tiers")

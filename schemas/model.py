@@ -163,7 +163,26 @@ class MatrixTiering:
     kind: Literal["matrix"] = "matrix"
 
 
-Tiering = Union[LevelTiering, RuleTiering, MatrixTiering]
+@dataclass(frozen=True)
+class Quantile:
+    tier: str
+    top: float | None  # cumulative share of the valid entities; None: the last, catch-all tier
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class QuantileTiering:
+    """Global ranks: rank = 1 + the valid entities with a strictly better value over the whole
+    register; the first tier with rank ≤ top × N (N valid entities) is the entity's."""
+
+    by: str
+    by_score: bool
+    order: Literal["desc", "asc"]
+    quantiles: tuple[Quantile, ...]
+    kind: Literal["quantiles"] = "quantiles"
+
+
+Tiering = Union[LevelTiering, RuleTiering, MatrixTiering, QuantileTiering]
 
 
 @dataclass(frozen=True)

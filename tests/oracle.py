@@ -11,12 +11,14 @@ arithmetic results and in scores.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
 from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
-from schemas.model import Axis, Component, LevelTiering, MatrixTiering, Scorecard, Score
+from schemas.model import Axis, Component, LevelTiering, MatrixTiering, QuantileTiering, Scorecard, Score
 from schemas.ranges import Range
 
 Value = Union[bool, float, str, None]  # what an expression sees: numbers are floats
@@ -295,6 +297,31 @@ def matrix_tier(scorecard: Scorecard, tiering: MatrixTiering, values: Mapping[st
     return tiering.cells[positions[0]][positions[1]]
 
 
+def quantile_value(scorecard: Scorecard, tiering: QuantileTiering, values: Mapping[str, Any],
+                   scores: Mapping[str, float | None]) -> tuple[float | None, str]:
+    if tiering.by_score:
+        return scores[tiering.by], scorecard.score(tiering.by).output_column
+    return as_value(values[tiering.by]), tiering.by
+
+
+def quantile_tier(scorecard: Scorecard, tiering: QuantileTiering, values: Mapping[str, Any],
+                  scores: Mapping[str, float | None], errors: set[str], population: list[float] | None) -> str | None:
+    """SPEC §2.5: rank = 1 + the valid entities with a strictly better value; the first tier with rank ≤ top × N."""
+    x, column = quantile_value(scorecard, tiering, values, scores)
+    if x is None:
+        if not tiering.by_score or not errors:
+            errors.add(f"{column}:not_null")
+        return None
+    if population is None:
+        return None
+    better = sum(1 for v in population if (v > x if tiering.order == "desc" else v < x))
+    rank = 1 + better
+    for quantile in tiering.quantiles:
+        if quantile.top is None or rank <= Fraction(repr(quantile.top)) * len(population):
+            return quantile.tier
+    return None
+
+
 def rule_tier(scorecard: Scorecard, env: Mapping[str, Value], errors: set[str]) -> str | None:
     tiering = scorecard.tiering
     matched = [rule.tier for rule in tiering.rules if rule.when is not None and holds(rule.when.ast, env)]
@@ -327,8 +354,24 @@ def reasons_for(scorecard: Scorecard, scores: set[str], points: Mapping[str, flo
 # ------------------------------------------------------------------ the row
 
 
-def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any]) -> RowResult:
-    """Score one row {column: value or None} the way SPEC §2 says."""
+def evaluate_register(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> list[RowResult]:
+    """Score every row; quantile tiers rank each row among the valid rows of the whole register."""
+    results = [evaluate_row(scorecard, row) for row in rows]
+    tiering = scorecard.tiering
+    if not isinstance(tiering, QuantileTiering):
+        return results
+    population = []
+    for row, result in zip(rows, results):
+        values = input_values(scorecard, row)
+        x, _ = quantile_value(scorecard, tiering, values, score_values(scorecard, values)[1])
+        if not result.errors and x is not None:
+            population.append(x)
+    return [evaluate_row(scorecard, row, population) for row in rows]
+
+
+def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[float] | None = None) -> RowResult:
+    """Score one row {column: value or None} the way SPEC §2 says (quantiles need the register's
+    valid values, `population`; without it such a row gets no tier)."""
     values = input_values(scorecard, row)
     points, scores, errors = score_values(scorecard, values)
     env: dict[str, Value] = {name: as_value(value) for name, value in values.items()}
@@ -345,6 +388,10 @@ def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any]) -> RowResult:
         tiering = scorecard.tiering
         if isinstance(tiering, LevelTiering):
             tier = level_tier(scorecard, tiering, values, scores, errors)
+            if tier is not None and tiering.by_score:
+                reasons = reasons_for(scorecard, {tiering.by}, points)
+        elif isinstance(tiering, QuantileTiering):
+            tier = quantile_tier(scorecard, tiering, values, scores, errors, population)
             if tier is not None and tiering.by_score:
                 reasons = reasons_for(scorecard, {tiering.by}, points)
         elif isinstance(tiering, MatrixTiering):

@@ -236,8 +236,10 @@ BROKEN = [
     case("levels-by-text-input", ("tiers:\n", "tiers:\n  by: site\n"), at="by: site", says=("'site' must be int or float",)),
     case("scale-column-unknown", ("tiers:\n", "tiers:\n  scale: {column: sitee, factors: {north: 1.5}}\n"),
          at="scale:", says=("scale column 'sitee' is not a declared input",)),
-    case("quantiles-not-built", (LEVELS, "  by: score\n  quantiles: [{tier: A, top: 0.1}, {tier: B, top: 0.5}, {tier: C}]\n"),
-         at="quantiles:", says=("not built in this version",), problems=None),
+    case("quantiles-top-missing", (LEVELS, "  by: score\n  quantiles:\n    - {tier: A}\n    - {tier: B, top: 0.5}\n    - {tier: C}\n"),
+         at="- {tier: A}", says=("only the last quantile tier may leave out 'top'",)),
+    case("quantiles-top-shrinks", (LEVELS, "  by: score\n  quantiles:\n    - {tier: A, top: 0.5}\n    - {tier: B, top: 0.2}\n    - {tier: C}\n"),
+         at="- {tier: B, top: 0.2}", says=("must grow down the list", "0.2")),
     case("aggregate-not-built", ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: mean}\n"),
          at="^aggregate:", says=("not built in this version",)),
     # ---- overrides and actions
@@ -381,8 +383,8 @@ def test_check_refuses_a_file_that_is_not_utf8(tmp_path: Path, capsys) -> None:
                                          "scores:\n  usage: {components: [{name: usage, input: utilisation_pct, value: true}]}\n"
                                          "  risk:\n   combine: sum\n   components:\n"), ("and score > 50", "and risk > 50")),
                      id="several-scores-without-by"),
-        pytest.param(lambda: edit(BASE, (LEVELS, "  by: score\n  quantiles: [{tier: A, top: 0.1}, {tier: B, top: 0.5}, {tier: C}]\n")),
-                     id="quantiles-not-built"),
+        pytest.param(lambda: edit(BASE, (LEVELS, "  by: nowhere\n  quantiles: [{tier: A, top: 0.1}, {tier: B, top: 0.5}, {tier: C}]\n")),
+                     id="quantiles-by-unknown"),
     ],
 )
 def test_a_tiering_problem_does_not_cascade_into_false_ones(build, tmp_path: Path, capsys) -> None:

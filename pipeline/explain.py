@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.compile import compile_scorecard
-from pipeline.encode import evaluate
+import numpy as np
+
+from pipeline.compile import compile_scorecard, quantile_limits
+from pipeline.encode import evaluate, tier_values
 from pipeline.inputs import open_parquet, resolve_inputs
 from pipeline.outputs import error_lists
 from pipeline.register import check_register
@@ -44,16 +47,25 @@ def explain(scorecard_path: str, inputs: list[str], key: str, console: Console |
     check_register(compiled, files)
     key_type = files[0].schema.field(scorecard.key).type
     wanted = _typed_key(key, key_type)
-    pieces = []
+    pieces, ranked = [], []
+    quantiles = scorecard.tiering.kind == "quantiles"
     for f in files:
         with open_parquet(f.path) as parquet:
             table = parquet.read()
+        if quantiles:  # ranks are global: the entity is ranked among the valid rows of every file
+            ranked.append(tier_values(compiled, evaluate(compiled, table)))
         mask = pc.equal(table.column(scorecard.key), wanted)
         pieces.append(table.filter(mask))
     rows = pa.concat_tables(pieces) if pieces else None
     if rows is None or rows.num_rows == 0:
         raise InputError(f"no row has {scorecard.key} = {key!r} in {', '.join(inputs)}")
-    evaluation = evaluate(compiled, rows)
+    population = limits = None
+    if quantiles:
+        population = np.sort(np.concatenate(ranked))
+        limits = quantile_limits(scorecard, len(population))
+        console.print(f"quantiles over {len(population):,} valid entities (the scorecard's own checks; "
+                      "`run` also applies the validation suite)")
+    evaluation = evaluate(compiled, rows, population, limits)
     errors = error_lists(compiled, evaluation.errors).to_pylist()
     slot = {name: i for i, name in enumerate(compiled.slot_names)}
     for i in range(rows.num_rows):

@@ -15,8 +15,6 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-import numpy as np
-
 from pipeline.compile import compile_scorecard, quantile_limits
 from pipeline.encode import evaluate, tier_values
 from pipeline.inputs import open_parquet, resolve_inputs

@@ -16,49 +16,19 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from spec_example import SPEC_SCORECARD
 
 REPO = Path(__file__).resolve().parents[1]
 
 # The sound base every broken case mutates. Problem lines are located by a fragment of the line
 # (see `_line_of`), so editing this text does not silently shift the expectations.
-BASE = """\
-scorecard: equipment_abc
-version: 1
-description: Base for the check catalogue
-key: equipment_id
-inputs:
-  equipment_id: {type: string, required: true}
-  production_impact: {type: category, values: [shutdown, ordinary, auxiliary], required: true}
-  original_value_10k: {type: float, min: 0}
-  utilisation_pct: {type: float, min: 0, max: 100}
-  special_equipment: {type: bool, default: false}
-  site: {type: string}
-passthrough: all
-score:
-  combine: sum
-  components:
-    - {name: impact, input: production_impact, map: {shutdown: 25, ordinary: 15, auxiliary: 10}}
-    - name: value
-      input: original_value_10k
-      bands:
-        - {from: 100, points: 15}
-        - {from: 50, to: 100, points: 10}
-        - {to: 50, points: 5}
-    - {name: utilisation, input: utilisation_pct, linear: {from: [0, 100], to: [0, 10]}, missing: 0}
-overrides:
-  - {name: direct_designation, when: "special_equipment", tier: A}
-tiers:
-  levels:
-    - {tier: A, label: A类设备, from: 75}
-    - {tier: B, label: B类设备, from: 40, to: 75}
-    - {tier: C, label: C类设备, to: 40}
-actions:
-  A: {review_cycle: monthly, owner: plant}
-  B: {review_cycle: quarterly, owner: workshop}
-  C: {review_cycle: yearly, owner: team}
-derived:
-  high_value: "original_value_10k >= 100 and score > 50"
-"""
+BASE = (
+    SPEC_SCORECARD.replace("version: 2\n", "version: 1\n", 1)
+    .replace("description: Oilfield equipment A/B/C, 100-point formula method", "description: Base for the check catalogue", 1)
+    .replace("  special_equipment: {type: bool, default: false}\n",
+             "  special_equipment: {type: bool, default: false}\n  site: {type: string}\n", 1)
+    + 'derived:\n  high_value: "original_value_10k >= 100 and score > 50"\n'
+)
 
 LEVELS = """\
   levels:

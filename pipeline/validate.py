@@ -108,12 +108,13 @@ def unique_columns(plan: ValidationPlan) -> list[str]:
 
 
 def unique_hashes(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -> dict[int, np.ndarray]:
-    """Pre-pass 1 of global uniqueness: per unique check, its column's value hashes in one partition."""
+    """Pre-pass 1 of global uniqueness: per unique check, its column's value hashes in one partition,
+    sorted here (in parallel tasks) so that the run's merge of every partition's hashes is cheap."""
     from expectations.checks import value_hashes
     from expectations.suite import suite_table
 
     table = suite_table(table, scorecard)
-    return {p: value_hashes(table.column(plan.checks[p].column)) for p in plan.unique_positions
+    return {p: np.sort(value_hashes(table.column(plan.checks[p].column))) for p in plan.unique_positions
             if plan.checks[p].column in table.column_names}
 
 

@@ -103,9 +103,13 @@ def type_list(spec: Input) -> list[str]:
     return list(_TYPE_LISTS["text"])
 
 
-def input_expectations(spec: Input, key: str) -> list[dict[str, Any]]:
+def input_expectations(spec: Input, key: str, grouped: bool = False) -> list[dict[str, Any]]:
     """One input's expectations as plain configurations {type, kwargs, meta}: no GX import, so
-    `--validation fast` compiles them without loading Great Expectations."""
+    `--validation fast` compiles them without loading Great Expectations.
+
+    `grouped`: the scorecard aggregates several rows per key (SPEC §2.3), so the key repeats by
+    design and its uniqueness holds after grouping; the rows get no `unique` on it.
+    """
     column = spec.name
 
     def expectation(kind: str, check: str, **kwargs: Any) -> dict[str, Any]:
@@ -129,17 +133,17 @@ def input_expectations(spec: Input, key: str) -> list[dict[str, Any]]:
     if spec.values is not None:
         allowed = [value for value in spec.values if value is not None]  # nulls are not_null's business
         found.append(expectation("expect_column_values_to_be_in_set", "in_set", value_set=allowed))
-    if spec.unique or column == key:
+    if (spec.unique or column == key) and not (grouped and column == key):
         found.append(expectation("expect_column_values_to_be_unique", "unique"))
     if spec.regex is not None:
         found.append(expectation("expect_column_values_to_match_regex", "regex", regex=spec.regex))
     return found
 
 
-def _input_expectations(spec: Input, key: str) -> list[Expectation]:
+def _input_expectations(spec: Input, key: str, grouped: bool) -> list[Expectation]:
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    return [ExpectationConfiguration(**config).to_domain_obj() for config in input_expectations(spec, key)]
+    return [ExpectationConfiguration(**config).to_domain_obj() for config in input_expectations(spec, key, grouped)]
 
 
 def suite_for(scorecard: Scorecard) -> ExpectationSuite:
@@ -149,7 +153,7 @@ def suite_for(scorecard: Scorecard) -> ExpectationSuite:
 
     expectations: list[Any] = []
     for spec in scorecard.inputs:
-        expectations.extend(_input_expectations(spec, scorecard.key))
+        expectations.extend(_input_expectations(spec, scorecard.key, scorecard.aggregate is not None))
     extra = load_extra_suite(scorecard)
     declared = set(scorecard.input_names)
     # An extra expectation may read an undeclared column; say first that it must exist, so a

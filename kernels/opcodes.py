@@ -3,11 +3,12 @@
 # component methods
 MAP, BANDS, LINEAR, VALUE = 0, 1, 2, 3
 
-# combine
-SUM, MEAN, PRODUCT, MIN, MAX = 0, 1, 2, 3, 4
+# combine (and aggregate, which combines a group's scores by MEAN, MIN, MAX or MEDIAN)
+SUM, MEAN, PRODUCT, MIN, MAX, MEDIAN = 0, 1, 2, 3, 4, 5
 
-# tiering: levels are one banded axis, a matrix two; rules are a decision table
-AXES, RULES, QUANTILES = 0, 1, 2
+# tiering: levels are one banded axis, a matrix two; rules are a decision table. NO_TIERING scores
+# the rows of an aggregating scorecard before grouping: their tiers come from the group (SPEC §2.3).
+AXES, RULES, QUANTILES, NO_TIERING = 0, 1, 2, 3
 
 # expression programs: a postfix stack machine evaluated over blocks of rows
 PUSH_SLOT = 0  # arg0 = slot

@@ -7,7 +7,9 @@ in cache). Inputs and outputs are NumPy arrays; `plan` is the NamedTuple of arra
 Outputs (allocated by the caller):
 - values[slot, row]: input slots are read; score, action and derived slots are written
 - points[component, row]: each component's points before its weight (NaN when it failed)
-- tier[row]: index into the tier table, -1 when none; override[row]: override index or -1
+- tier[row]: index into the tier table, -1 when none; override[row]: override index or -1 (read,
+  not written, when `plan.given_scores`: aggregated entities arrive with their group's scores in
+  the score slots and their group's override)
 - reasons[k, row]: up to three component indexes, largest weighted shortfall first, -1 pads
 - errors[word, row]: bit `code` of the error-code table set for every check the row failed
 """
@@ -20,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from kernels.expressions import run_program
-from kernels.opcodes import AXES, QUANTILES, BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE
+from kernels.opcodes import AXES, QUANTILES, RULES, BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE
 from kernels.rounding import round_half_away
 
 BLOCK = 2048
@@ -298,22 +300,26 @@ def score_partition(plan, values, points, tier, override, reasons, errors, popul
     for start in range(0, n, BLOCK):
         end = min(start + BLOCK, n)
         for i in range(start, end):
-            tier[i] = -1
-            override[i] = -1
+            if plan.given_scores:  # an aggregated entity: its group's scores and override came in
+                tier[i] = plan.override_tier[override[i]] if override[i] >= 0 else -1
+            else:
+                tier[i] = -1
+                override[i] = -1
         _components(plan, values, points, errors, start, end)
-        _combine(plan, values, points, start, end)
-        for o in range(plan.override_program.shape[0]):
-            run_program(plan.program_start, plan.code, plan.code_arg, plan.code_const, plan.set_values,
-                        plan.override_program[o], values, start, end, stack, condition)
-            for i in range(start, end):
-                if tier[i] < 0 and condition[i - start] == 1.0:
-                    tier[i] = plan.override_tier[o]
-                    override[i] = o
+        if not plan.given_scores:
+            _combine(plan, values, points, start, end)
+            for o in range(plan.override_program.shape[0]):
+                run_program(plan.program_start, plan.code, plan.code_arg, plan.code_const, plan.set_values,
+                            plan.override_program[o], values, start, end, stack, condition)
+                for i in range(start, end):
+                    if tier[i] < 0 and condition[i - start] == 1.0:
+                        tier[i] = plan.override_tier[o]
+                        override[i] = o
         if plan.tiering == AXES:
             _axes(plan, values, tier, errors, from_score, start, end)
         elif plan.tiering == QUANTILES:
             _quantiles(plan, values, tier, errors, from_score, population, limits, start, end)
-        else:
+        elif plan.tiering == RULES:
             _rules(plan, values, tier, errors, stack, conditions, start, end)
         _reasons(plan, points, tier, from_score, reasons, start, end)
         for a in range(plan.action_slot.shape[0]):

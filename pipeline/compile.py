@@ -57,7 +57,8 @@ class Plan(NamedTuple):
     override_program: np.ndarray
     override_tier: np.ndarray
     # tiering
-    tiering: np.int64  # AXES or RULES
+    tiering: np.int64  # AXES, RULES, QUANTILES (NO_TIERING: the rows of an aggregating scorecard)
+    given_scores: np.bool_  # aggregated entities: score slots and overrides are filled in, not computed
     n_tiers: np.int64
     n_axes: np.int64  # levels: 1, matrix: 2
     axis_slot: np.ndarray
@@ -405,6 +406,7 @@ class _Compiler:
             override_tier=i64(override_tier),
             tiering=np.int64(op.RULES if isinstance(tiering, RuleTiering)
                              else op.QUANTILES if isinstance(tiering, QuantileTiering) else op.AXES),
+            given_scores=np.bool_(False),
             n_tiers=np.int64(len(sc.tiers)),
             n_axes=np.int64(len(axes)),
             axis_slot=i64([self.slots[axis.by] for axis in axes]),
@@ -441,6 +443,8 @@ class _Compiler:
             set_values=f64(self.set_values),
             stack_depth=np.int64(self.stack_depth),
         )
+        if sc.aggregate is not None and sc.aggregate.odd_count:
+            self.error(sc.aggregate.even_count_code)
         input_slots = []
         for name, slot in list(self.slots.items())[:n_inputs]:
             spec = sc.input(name)

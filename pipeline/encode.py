@@ -92,15 +92,21 @@ def evaluate(compiled: Compiled, table: pa.Table, population: np.ndarray | None 
              limits: np.ndarray | None = None) -> Evaluation:
     """Encode a table and run the fused scoring kernel over it (quantile tiers need the register's
     sorted valid values and rank limits; without them those rows get no tier yet)."""
+    return run_kernel(compiled, encode_inputs(compiled, table), population=population, limits=limits)
+
+
+def run_kernel(compiled: Compiled, values: np.ndarray, override: np.ndarray | None = None,
+               population: np.ndarray | None = None, limits: np.ndarray | None = None) -> Evaluation:
+    """The fused kernel over an encoded value matrix (slots × rows). `override` is read only by a
+    plan with `given_scores` (aggregated entities), which also finds their scores in `values`."""
     from kernels.scoring import score_partition
 
-    values = encode_inputs(compiled, table)
-    n = table.num_rows
+    n = values.shape[1]
     evaluation = Evaluation(
         values=values,
         points=np.empty((len(compiled.scorecard.components), n)),
         tier=np.empty(n, dtype=np.int16),
-        override=np.empty(n, dtype=np.int16),
+        override=np.empty(n, dtype=np.int16) if override is None else override.astype(np.int16),
         reasons=np.empty((3, n), dtype=np.int16),
         errors=np.zeros((compiled.n_error_words, n), dtype=np.uint64),
     )

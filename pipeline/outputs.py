@@ -21,7 +21,8 @@ _ACTION_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64()
 def generated_columns(compiled: Compiled) -> list[str]:
     """Names of every column tierline adds to a scored row (for clash checks)."""
     sc = compiled.scorecard
-    return ([s.output_column for s in sc.scores] + [c.output_column for c in sc.components]
+    return ((["rows"] if sc.aggregate is not None else [])
+            + [s.output_column for s in sc.scores] + [c.output_column for c in sc.components]
             + ["tier_rank", "tier_label", "override", "reasons"]
             + [a.name for a in sc.actions] + [d.name for d in sc.derived]
             + ["scorecard", "scorecard_version", "run_id"])
@@ -30,6 +31,8 @@ def generated_columns(compiled: Compiled) -> list[str]:
 def output_schema(compiled: Compiled, passthrough_schema: pa.Schema) -> pa.Schema:
     sc = compiled.scorecard
     fields = list(passthrough_schema)
+    if sc.aggregate is not None:
+        fields.append(pa.field("rows", pa.int64()))  # the entity's group size (SPEC §2.3)
     fields += [pa.field(s.output_column, pa.float64()) for s in sc.scores]
     fields += [pa.field(c.output_column, pa.float64()) for c in sc.components]
     fields += [pa.field("tier_rank", pa.int16()), pa.field("tier_label", pa.string()),
@@ -79,7 +82,8 @@ class PartitionOutput:
 
 
 def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, run_id: str,
-                  passthrough: list[str]) -> PartitionOutput:
+                  passthrough: list[str], group_rows: np.ndarray | None = None) -> PartitionOutput:
+    """`group_rows`: for an aggregating scorecard, each row's group size (its `rows` column)."""
     sc = compiled.scorecard
     invalid = evaluation.invalid
     valid_rows = np.flatnonzero(~invalid)
@@ -91,6 +95,9 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
     take = pa.array(rows.astype(np.int64))
 
     columns: list[pa.Array | pa.ChunkedArray] = [table.column(name).take(take) for name in passthrough]
+    if sc.aggregate is not None:
+        assert group_rows is not None, "an aggregating scorecard's rows need their group sizes"
+        columns.append(pa.array(group_rows[rows].astype(np.int64)))
     slot = {name: i for i, name in enumerate(compiled.slot_names)}
     for score in sc.scores:
         columns.append(_float_column(evaluation.values[slot[score.name], rows]))

@@ -19,6 +19,7 @@ import dask
 import numpy as np
 import pyarrow as pa
 
+from pipeline.aggregate import group_entities
 from pipeline.compile import compile_scorecard, quantile_limits
 from pipeline.encode import evaluate
 from pipeline.inputs import InputFile, resolve_inputs
@@ -27,8 +28,8 @@ from pipeline.progress import Progress
 from pipeline.publish import MANIFESTS_DIR, QUARANTINE_DIR, Staging, validate_period, write_manifest
 from pipeline.register import check_register
 from pipeline.task import (
-    Destination, PartitionResult, Shared, candidate_counts_task, population_task, score_partition_task,
-    unique_columns_task, unique_hashes_task,
+    Destination, PartitionResult, Shared, candidate_counts_task, population_task, row_scores_task,
+    score_partition_task, unique_columns_task, unique_hashes_task,
 )
 from pipeline.validate import (
     CheckCounts, candidates, duplicated_values, gx_unique_masks, plan_validation, summary,
@@ -182,7 +183,12 @@ def run(options: RunOptions) -> RunSummary:
         elif validation.mode == "gx":
             offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
             shared = replace(shared, offsets=offsets)
-        if scorecard.tiering.kind == "quantiles":  # ranks are global: first gather the valid values
+        if scorecard.aggregate is not None:  # rows first, then their entities (pipeline/aggregate.py)
+            rows, _ = _map(row_scores_task, shared, partitions, (), options, None)
+            entities, fates = group_entities(compiled, rows)
+            del rows
+            shared = replace(shared, entities=entities, fates=tuple(fates))
+        elif scorecard.tiering.kind == "quantiles":  # ranks are global: first gather the valid values
             values, _ = _map(population_task, shared, partitions, (), options, None)
             population = np.sort(np.concatenate(values)) if values else np.zeros(0)
             shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))
@@ -204,10 +210,14 @@ def run(options: RunOptions) -> RunSummary:
     input_rows = sum(r.input_rows for r in results)
     scored = sum(r.scored_rows for r in results)
     quarantined = sum(r.quarantined_rows for r in results)
-    if input_rows != scored + quarantined or input_rows != total_rows:
+    # aggregate: the rows behind the scored entities are those written plus those left behind them
+    scored_rows = scored + sum(r.behind_rows for r in results)
+    behind_entities = (int(shared.entities.rows[~shared.entities.invalid].sum()) if shared.entities is not None
+                       else scored_rows)
+    if input_rows != scored_rows + quarantined or input_rows != total_rows or scored_rows != behind_entities:
         staging.discard()
         raise AssertionError(f"row counts do not add up: {input_rows} read, {total_rows} planned, "
-                             f"{scored} scored + {quarantined} quarantined")
+                             f"{scored_rows} scored ({behind_entities} behind entities) + {quarantined} quarantined")
     finished = dt.datetime.now(dt.timezone.utc)
     manifest: dict[str, Any] = {
         "run_id": run_id,
@@ -220,6 +230,7 @@ def run(options: RunOptions) -> RunSummary:
         "counts": {
             "input": input_rows,
             "scored": scored,
+            **({"scored_rows": scored_rows} if scorecard.aggregate is not None else {}),
             "quarantined": quarantined,
             "tiers": {t.code: tier_rows.get(t.code, 0) for t in scorecard.tiers},
             "errors": dict(sorted(error_rows.items())),

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.aggregate import RowScores, entity_outputs, row_scores, rows_compiled
 from pipeline.compile import Compiled
 from pipeline.encode import evaluate, tier_values
 from pipeline.inputs import read_row_groups
@@ -34,6 +35,7 @@ class PartitionResult:
     tier_rows: dict[str, int] = field(default_factory=dict)
     error_rows: dict[str, int] = field(default_factory=dict)
     check_counts: list[CheckCounts] = field(default_factory=list)
+    behind_rows: int = 0  # aggregating scorecards: valid rows behind an entity written elsewhere
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Shared:
     offsets: tuple = ()  # gx: each partition's first row in the whole register
     population: Any = None  # quantile tiers: the register's valid values, sorted ascending
     limits: Any = None  # quantile tiers: the largest rank of each tier
+    entities: Any = None  # aggregate: pipeline.aggregate.Entities, every entity's outcome
+    fates: tuple = ()  # aggregate: per partition, pipeline.aggregate.RowFates of its valid rows
 
 
 def unique_hashes_task(shared: Shared, partition: Partition) -> dict:
@@ -87,8 +91,11 @@ def unique_columns_task(shared: Shared, partition: Partition) -> pa.Table:
 
 
 def _validated(shared: Shared, partition: Partition, table: pa.Table):
-    """The kernels' evaluation of one partition, with the suite's failures added to its errors."""
+    """The kernels' evaluation of one partition, with the suite's failures added to its errors
+    (an aggregating scorecard's rows are scored without tiers: tiers belong to their entities)."""
     compiled = shared.compiled
+    if compiled.scorecard.aggregate is not None:
+        compiled = rows_compiled(compiled)
     evaluation = evaluate(compiled, table, shared.population, shared.limits)
     check_counts = []
     if shared.validation.enabled and shared.validation.mode == "gx":
@@ -107,11 +114,25 @@ def population_task(shared: Shared, partition: Partition) -> np.ndarray:
     return tier_values(shared.compiled, evaluation)
 
 
+def row_scores_task(shared: Shared, partition: Partition) -> RowScores:
+    """Aggregate, first pass: the scores, overrides and keys of one partition's valid rows."""
+    table = read_row_groups(partition.path, partition.row_groups, None)
+    evaluation, _ = _validated(shared, partition, table)
+    return row_scores(shared.compiled, table, evaluation)
+
+
 def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
     compiled = shared.compiled
     table = read_row_groups(partition.path, partition.row_groups, None)
+    input_rows = table.num_rows
     evaluation, check_counts = _validated(shared, partition, table)
-    output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough))
+    group_rows, behind = None, 0
+    if shared.entities is not None:  # aggregate: write entities, not rows
+        merged = entity_outputs(evaluation, shared.entities, shared.fates[partition.index])
+        table = table.take(pa.array(merged.kept))
+        evaluation, group_rows, behind = merged.evaluation, merged.group_rows, merged.behind
+    output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough),
+                           group_rows)
     name = f"part-{partition.index:05d}.parquet"
     tier_rows: Counter[str] = Counter()
     for tier_index, start, end in output.tier_bounds:
@@ -125,7 +146,7 @@ def score_partition_task(shared: Shared, partition: Partition, destination: Dest
         Path(destination.quarantine_dir).mkdir(parents=True, exist_ok=True)
         pq.write_table(output.quarantine, Path(destination.quarantine_dir) / name, compression=COMPRESSION)
     return PartitionResult(
-        index=partition.index, input_rows=table.num_rows, scored_rows=output.scored.num_rows,
+        index=partition.index, input_rows=input_rows, scored_rows=output.scored.num_rows,
         quarantined_rows=quarantined, tier_rows=dict(tier_rows),
-        error_rows=_error_counts(compiled, evaluation.errors), check_counts=check_counts,
+        error_rows=_error_counts(compiled, evaluation.errors), check_counts=check_counts, behind_rows=behind,
     )

@@ -69,7 +69,7 @@ def _configurations(scorecard: Scorecard) -> list[dict[str, Any]]:
     from expectations.suite import input_expectations
 
     if scorecard.expectations is None:
-        return [c for spec in scorecard.inputs for c in input_expectations(spec, scorecard.key)]
+        return [c for spec in scorecard.inputs for c in input_expectations(spec, scorecard.key, scorecard.aggregate is not None)]
     from expectations.suite import suite_for  # the extra suite is validated and merged through GX
 
     return list(suite_for(scorecard).to_json_dict()["expectations"])

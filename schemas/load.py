@@ -20,6 +20,7 @@ from schemas.expressions import ExpressionError, Name, ValueType, check_types, p
 from schemas.model import (
     RESERVED_COLUMNS,
     ActionColumn,
+    Aggregate,
     Component,
     Derived,
     Expression,
@@ -171,11 +172,6 @@ def check_document(document: Any, source: str, sha256: str = "") -> tuple[Scorec
     if problems.errors:
         return None, problems.errors
     return scorecard, []
-
-
-_NOT_BUILT = {
-    "aggregate": "aggregation (several rows per entity) is not built in this version of tierline",
-}
 
 
 def _python_type_ok(value: Any, input_type: str) -> bool:
@@ -604,13 +600,27 @@ class _Builder:
                 extra[name] = expression.type
         return tuple(result)
 
+    def build_aggregate(self, scores: tuple[Score, ...]) -> Aggregate | None:
+        raw = self.spec.aggregate
+        if raw is None:
+            return None
+        path = ("aggregate",)
+        if raw.by != self.spec.key:
+            self.add(path + ("by",), f"aggregate by {raw.by!r}: rows are grouped by the key, so `by` must be {self.spec.key!r}")
+        if not scores:
+            self.add(path, "aggregate combines the rows' scores, and this scorecard defines no score")
+        key = self.inputs.get(self.spec.key)
+        if key is not None and not key.required:
+            self.add(("inputs", self.spec.key), f"aggregate groups rows by {self.spec.key!r}: declare it `required: true` "
+                     "(a row without a key belongs to no entity)")
+        return Aggregate(by=raw.by, method=raw.score, odd_count=raw.odd_count, line=self.line(path))
+
     # ---------------------------------------------------------------- all
     def build(self) -> Scorecard | None:
         spec = self.spec
-        if spec.aggregate is not None:
-            self.add(("aggregate",), _NOT_BUILT["aggregate"])
         inputs = self.build_inputs()
         scores = self.build_scores()
+        aggregate = self.build_aggregate(scores)
         produced, tiering = self.build_tiering()
         if tiering is None:
             return None  # overrides and actions name tiers: checking them now would only echo this
@@ -635,7 +645,7 @@ class _Builder:
             name=spec.scorecard, version=spec.version, key=spec.key, inputs=inputs, scores=scores,
             tiers=tiers, tiering=tiering, overrides=overrides, actions=actions, derived=derived,
             passthrough=passthrough, description=spec.description, expectations=spec.expectations,
-            source=self.source, sha256=self.sha256,
+            aggregate=aggregate, source=self.source, sha256=self.sha256,
         )
 
 

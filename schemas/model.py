@@ -203,6 +203,20 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """SPEC §2.3: rows scored one by one, grouped by the key, their scores combined, then tiered."""
+
+    by: str
+    method: Literal["mean", "min", "max", "median"]
+    odd_count: bool = False
+    line: int = 0
+
+    @property
+    def even_count_code(self) -> str:
+        return f"{self.by}:even_count"
+
+
+@dataclass(frozen=True)
 class Scorecard:
     name: str
     version: int
@@ -217,6 +231,7 @@ class Scorecard:
     passthrough: Literal["all"] | tuple[str, ...] = "all"
     description: str | None = None
     expectations: str | None = None
+    aggregate: Aggregate | None = None
     source: str = "<scorecard>"
     sha256: str = ""
 

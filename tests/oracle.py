@@ -369,19 +369,30 @@ def evaluate_register(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> li
     return [evaluate_row(scorecard, row, population) for row in rows]
 
 
-def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[float] | None = None) -> RowResult:
+def override_of(scorecard: Scorecard, env: Mapping[str, Value]) -> int | None:
+    """The index of the first override whose `when` holds."""
+    for index, candidate in enumerate(scorecard.overrides):
+        if holds(candidate.when.ast, env):
+            return index
+    return None
+
+
+def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[float] | None = None,
+                 group: tuple[dict[str, float | None], int | None] | None = None) -> RowResult:
     """Score one row {column: value or None} the way SPEC §2 says (quantiles need the register's
-    valid values, `population`; without it such a row gets no tier)."""
+    valid values, `population`; without it such a row gets no tier). `group`: an aggregated
+    entity's (scores, override index), which replace the row's own (SPEC §2.3)."""
     values = input_values(scorecard, row)
     points, scores, errors = score_values(scorecard, values)
+    if group is not None:
+        scores = dict(group[0])
     env: dict[str, Value] = {name: as_value(value) for name, value in values.items()}
     env.update(scores)
 
     tier = override = None
-    for candidate in scorecard.overrides:  # for every row, even one with errors
-        if holds(candidate.when.ast, env):
-            tier, override = candidate.tier, candidate.name
-            break
+    index = override_of(scorecard, env) if group is None else group[1]  # for every row, even one with errors
+    if index is not None:
+        tier, override = scorecard.overrides[index].tier, scorecard.overrides[index].name
 
     reasons: list[str] = []
     if override is None:
@@ -410,3 +421,82 @@ def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[
 
     return RowResult(points=points, scores=scores, tier=tier, override=override, reasons=reasons,
                      actions=actions, derived=derived, errors=errors)
+
+
+# ------------------------------------------------------------------ aggregation (SPEC §2.3)
+
+
+def combine_group(scores: list[float], method: str) -> float:
+    if method == "mean":
+        total = scores[0]
+        for x in scores[1:]:  # in input order, as the kernel adds them
+            total += x
+        return total / len(scores)
+    if method == "min":
+        return min(scores)
+    if method == "max":
+        return max(scores)
+    ordered = sorted(scores)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+@dataclass
+class Entity:
+    key: Any
+    rows: int  # valid rows in the group
+    result: RowResult  # the first row's columns with the group's scores and override
+
+
+def evaluate_aggregate(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> tuple[dict[Any, Entity], list[set[str]]]:
+    """Entities by key, and each input row's quarantine codes: its own errors; else its entity's
+    when the entity is invalid (`<key>:even_count`, tier errors); else none (it is behind a scored
+    entity). An invalid row leaves its group; an override held by any valid row of a group applies
+    to the entity (the earliest in the scorecard's order)."""
+    aggregate = scorecard.aggregate
+    assert aggregate is not None
+    own: list[set[str]] = []
+    groups: dict[Any, list[int]] = {}
+    row_scores: list[dict[str, float | None]] = []
+    row_overrides: list[int | None] = []
+    for index, row in enumerate(rows):
+        values = input_values(scorecard, row)
+        _, scores, errors = score_values(scorecard, values)
+        env: dict[str, Value] = {name: as_value(value) for name, value in values.items()}
+        env.update(scores)
+        own.append(errors)
+        row_scores.append(scores)
+        row_overrides.append(override_of(scorecard, env))
+        if not errors:
+            groups.setdefault(row[scorecard.key], []).append(index)
+
+    def entities(population: list[float] | None) -> dict[Any, Entity]:
+        found = {}
+        for key, members in groups.items():
+            combined = {s.name: combine_group([row_scores[i][s.name] for i in members], aggregate.method)
+                        for s in scorecard.scores}
+            held = [row_overrides[i] for i in members if row_overrides[i] is not None]
+            result = evaluate_row(scorecard, rows[members[0]], population, group=(combined, min(held) if held else None))
+            if aggregate.odd_count and len(members) % 2 == 0:
+                result.errors.add(aggregate.even_count_code)
+            found[key] = Entity(key=key, rows=len(members), result=result)
+        return found
+
+    found = entities(None)
+    tiering = scorecard.tiering
+    if isinstance(tiering, QuantileTiering):
+        population = []
+        for key, entity in found.items():
+            values = input_values(scorecard, rows[groups[key][0]])
+            x, _ = quantile_value(scorecard, tiering, values, {s.name: entity.result.scores[s.name] for s in scorecard.scores})
+            if not entity.result.errors and x is not None:
+                population.append(x)
+        found = entities(population)
+
+    quarantine = []
+    for row, errors in zip(rows, own):
+        if errors:
+            quarantine.append(errors)
+        else:
+            quarantine.append(set(found[row[scorecard.key]].result.errors))
+    return found, quarantine

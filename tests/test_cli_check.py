@@ -210,8 +210,10 @@ BROKEN = [
          at="- {tier: A}", says=("only the last quantile tier may leave out 'top'",)),
     case("quantiles-top-shrinks", (LEVELS, "  by: score\n  quantiles:\n    - {tier: A, top: 0.5}\n    - {tier: B, top: 0.2}\n    - {tier: C}\n"),
          at="- {tier: B, top: 0.2}", says=("must grow down the list", "0.2")),
-    case("aggregate-not-built", ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: mean}\n"),
-         at="^aggregate:", says=("not built in this version",)),
+    case("aggregate-by-not-key", ("passthrough: all\n", "passthrough: all\naggregate: {by: site, score: mean}\n"),
+         at="^aggregate:", says=("aggregate by 'site'", "must be 'equipment_id'")),
+    case("aggregate-method", ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: mode}\n"),
+         at="^aggregate:", says=("mean", "median")),
     # ---- overrides and actions
     case("override-only-tier-without-label", ("tier: A}", "tier: S}"), ("actions:\n", "actions:\n  S: {review_cycle: daily, owner: hq}\n"),
          at="name: direct_designation", says=("override tier 'S'", "needs its own 'label'")),

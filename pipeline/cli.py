@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="publish nothing (exit 1) when more rows than this are invalid (default 0.05)")
     run.add_argument("--partition-rows", type=int, default=None, metavar="N",
                      help="target rows per task (default 250,000)")
+    run.add_argument("--data-docs", metavar="DIR",
+                     help="build Great Expectations Data Docs of the run's validation in DIR")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
 
     check = commands.add_parser("check", help="parse and lint scorecards")
@@ -79,10 +81,12 @@ def _run(args: argparse.Namespace) -> int:
         workers=args.workers, scheduler=args.scheduler, validation=args.validation,
         max_invalid_fraction=args.max_invalid_fraction,
         target_rows=DEFAULT_TARGET_ROWS if args.partition_rows is None else args.partition_rows,
-        progress=not args.quiet,
+        progress=not args.quiet, data_docs=args.data_docs,
     ))
     if not args.quiet:
         print_summary(summary)
+        if "data_docs" in summary.manifest:
+            print(f"data docs: {summary.manifest['data_docs']}")
     return 0
 
 

@@ -36,6 +36,7 @@ from pipeline.validate import (
 )
 from schemas.errors import InputError, UsageError, ValidationPolicyError
 from schemas.load import load_scorecard
+from schemas.model import Scorecard
 
 VALIDATION_MODES = ("fast", "gx", "off")
 
@@ -53,6 +54,7 @@ class RunOptions:
     target_rows: int = DEFAULT_TARGET_ROWS
     progress: bool = True
     run_id: str | None = None
+    data_docs: str | None = None  # build GX Data Docs of the run's validation there
 
 
 @dataclass
@@ -90,6 +92,8 @@ def _check_options(options: RunOptions) -> str:
         raise UsageError(f"--partition-rows must be at least 1, not {options.target_rows}")
     if not options.inputs:
         raise UsageError("--input needs at least one file, directory or glob")
+    if options.data_docs is not None and options.validation == "off":
+        raise UsageError("--data-docs shows the run's validation; it needs --validation fast or gx")
     return period
 
 
@@ -241,20 +245,44 @@ def run(options: RunOptions) -> RunSummary:
         "partitions": len(partitions),
         "tierline_version": _version(),
     }
+    if options.data_docs is not None:  # before the policy: a failing run is when the docs help most
+        try:
+            manifest["data_docs"] = str(_data_docs(options.data_docs, scorecard, manifest, started))
+        except BaseException:
+            staging.discard()
+            raise
     write_manifest(staging.manifest_path, manifest)
     fraction = quarantined / input_rows
+    docs = f"; Data Docs: {manifest['data_docs']}" if "data_docs" in manifest else ""
     if failed_expectations:
         raise ValidationPolicyError(
             f"expectation below its mostly: {'; '.join(failed_expectations)}; nothing published. "
-            f"Quarantine kept for inspection in {staging.quarantine_dir}")
+            f"Quarantine kept for inspection in {staging.quarantine_dir}{docs}")
     if fraction > options.max_invalid_fraction:
         raise ValidationPolicyError(
             f"{quarantined:,} of {input_rows:,} rows are invalid ({fraction:.2%} > --max-invalid-fraction "
             f"{options.max_invalid_fraction:g}); nothing published. Quarantine kept for inspection in "
-            f"{staging.quarantine_dir}")
+            f"{staging.quarantine_dir}{docs}")
     staging.publish()
     tiers = [(t.code, t.label, tier_rows.get(t.code, 0)) for t in scorecard.tiers]
     return RunSummary(manifest=manifest, output_dir=output_dir, period=period, tiers=tiers)
+
+
+def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], started: dt.datetime) -> Path:
+    """GX Data Docs of the run's validation in `directory` (expectations.datadocs); its index.html."""
+    from expectations.datadocs import build_data_docs
+    from expectations.suite import suite_for
+
+    counts = manifest["counts"]
+    try:
+        return build_data_docs(
+            Path(directory), suite_for(scorecard), manifest["validation"]["expectations"],
+            run_name=manifest["run_id"], data_asset=f"period={manifest['period']}", started=started,
+            batch_markers={"scorecard": f"{scorecard.name} v{scorecard.version}", "sha256": scorecard.sha256,
+                           "validation": manifest["validation"]["mode"], "input rows": counts["input"],
+                           "quarantined rows": counts["quarantined"]})
+    except OSError as error:
+        raise UsageError(f"--data-docs {directory}: cannot write there ({error.strerror or error})") from None
 
 
 def manifest_path(output_dir: Path, period: str) -> Path:

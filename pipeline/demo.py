@@ -15,6 +15,8 @@ from rich.console import Console
 
 from pipeline import generators
 from schemas.errors import UsageError
+from schemas.load import load_scorecard
+from schemas.model import Scorecard
 
 SCORECARDS_DIR = Path(__file__).resolve().parent.parent / "scorecards"
 DEFAULT_SCORECARD = "equipment_abc"
@@ -44,9 +46,10 @@ def demo(scorecard_id: str | None, rows: int, directory: str | None, console: Co
 
     console = console or Console()
     scorecard_id = scorecard_id or DEFAULT_SCORECARD
+    shipped = sorted(p.stem for p in SCORECARDS_DIR.glob("*.yaml"))
+    if scorecard_id not in shipped:  # a name from the list, never a path the user wrote
+        raise UsageError(f"no shipped scorecard {scorecard_id!r}; shipped: {', '.join(shipped)}")
     scorecard = SCORECARDS_DIR / f"{scorecard_id}.yaml"
-    if not scorecard.is_file():
-        raise UsageError(f"no shipped scorecard {scorecard_id!r} in {SCORECARDS_DIR}")
     if rows < 1:
         raise UsageError("--rows must be at least 1")
     base = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tierline-demo-"))
@@ -59,7 +62,18 @@ def demo(scorecard_id: str | None, rows: int, directory: str | None, console: Co
     print_summary(summary, console)
     glob = output / "period=*" / "tier=*" / "*.parquet"
     console.print("\nTry it in DuckDB:")
-    console.print(f"  SELECT tier, count(*) AS n, round(avg(score), 1) AS avg_score\n"
-                  f"  FROM read_parquet('{glob}', hive_partitioning = true)\n"
-                  f"  GROUP BY tier ORDER BY min(tier_rank);", markup=False, highlight=False, soft_wrap=True)
+    console.print(demo_query(load_scorecard(scorecard), glob), markup=False, highlight=False, soft_wrap=True)
     return 0
+
+
+def demo_query(scorecard: Scorecard, glob: Path) -> str:
+    """The tier table in SQL: entities per tier, and the average of the first score if there is one."""
+    columns = ["tier", "count(*) AS n"]
+    if scorecard.scores:
+        score = scorecard.scores[0].output_column
+        columns.append(f"round(avg({score}), 1) AS avg_{score}")
+    if scorecard.aggregate is not None:
+        columns.append("sum(rows) AS input_rows")
+    return (f"  SELECT {', '.join(columns)}\n"
+            f"  FROM read_parquet('{glob}', hive_partitioning = true)\n"
+            f"  GROUP BY tier ORDER BY min(tier_rank);")

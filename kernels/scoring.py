@@ -254,7 +254,7 @@ def _rules(plan, values, tier, errors, stack, conditions, start, end):
             tier[i] = plan.rule_tier[chosen]
         elif catch_all >= 0:
             tier[i] = plan.rule_tier[catch_all]
-        else:
+        elif not _has_error(errors, i):  # a row already invalid matches no rule for that reason
             _set_error(errors, plan.error_no_rule, i)
 
 

@@ -19,8 +19,8 @@ from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
 from pipeline.publish import validate_tier_code
 from pipeline.validate import (
-    CheckCounts, ValidationPlan, apply_checks, apply_gx, candidate_counts, gx_unique_columns_task_values,
-    unique_columns, unique_hashes,
+    CheckCounts, ValidationPlan, apply_checks, apply_gx, candidate_counts, drop_no_rule_of_invalid_rows,
+    gx_unique_columns_task_values, unique_columns, unique_hashes,
 )
 
 COMPRESSION = "zstd"
@@ -104,6 +104,8 @@ def _validated(shared: Shared, partition: Partition, table: pa.Table):
     elif shared.validation.enabled:
         check_counts = apply_checks(shared.validation, compiled.scorecard, table, evaluation.errors,
                                     shared.duplicates, partition.path)
+    if check_counts:
+        drop_no_rule_of_invalid_rows(compiled.error_codes, evaluation.errors)
     return evaluation, check_counts
 
 

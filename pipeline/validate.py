@@ -163,6 +163,22 @@ def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, er
     return counts
 
 
+def drop_no_rule_of_invalid_rows(error_codes: Sequence[str], errors: np.ndarray) -> None:
+    """`tier:no_rule` only for rows with no other error: a row the suite rejects (a null or unknown
+    value the rules test) matches no rule for that reason, and the kernel, which runs before the
+    suite, could not know it yet."""
+    if "tier:no_rule" not in error_codes:
+        return
+    code = error_codes.index("tier:no_rule")
+    word, bit = code >> 6, np.uint64(1) << np.uint64(code & 63)
+    flagged = (errors[word] & bit) != 0
+    if not flagged.any():
+        return
+    others = errors.copy()
+    others[word] &= ~bit
+    errors[word, flagged & np.any(others != 0, axis=0)] &= ~bit
+
+
 def summary(plan: ValidationPlan, counts: Sequence[CheckCounts]) -> tuple[list[dict[str, Any]], list[str]]:
     """The manifest's per-expectation summary, and the codes of `mostly` expectations that failed."""
     from expectations.checks import expectation_success

@@ -333,7 +333,8 @@ def rule_tier(scorecard: Scorecard, env: Mapping[str, Value], errors: set[str]) 
         return matched[0]
     if catch_all:
         return catch_all[0]
-    errors.add("tier:no_rule")
+    if not errors:  # a row already invalid matches no rule for that reason
+        errors.add("tier:no_rule")
     return None
 
 

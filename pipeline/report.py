@@ -15,13 +15,16 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     table.add_column("rank", justify="right")
     table.add_column("tier")
     table.add_column("label")
-    table.add_column("rows", justify="right")
+    grouped = "scored_rows" in counts  # an aggregating scorecard: the tiers count entities
+    table.add_column("entities" if grouped else "rows", justify="right")
     table.add_column("share", justify="right")
     scored = max(counts["scored"], 1)
     for rank, (code, label, rows) in enumerate(summary.tiers, start=1):
         table.add_row(str(rank), code, label, f"{rows:,}", f"{rows / scored:.1%}")
     console.print(table)
-    console.print(f"input {counts['input']:,} rows · scored {counts['scored']:,} · quarantined {counts['quarantined']:,}")
+    scored_text = (f"{counts['scored']:,} entities from {counts['scored_rows']:,} rows" if grouped
+                   else f"{counts['scored']:,}")
+    console.print(f"input {counts['input']:,} rows · scored {scored_text} · quarantined {counts['quarantined']:,}")
     for code, rows in counts["errors"].items():
         console.print(f"  {code}: {rows:,}")
     console.print(f"output: {summary.output_dir / ('period=' + summary.period)}")

@@ -80,6 +80,13 @@ def _points_table(compiled: Compiled, rows: pa.Table, evaluation: Evaluation, in
     scorecard = compiled.scorecard
     slot = {name: i for i, name in enumerate(compiled.slot_names)}
     table = Table(title=f"{scorecard.name} v{scorecard.version} · {title}")
+    if not scorecard.components:  # tiers from inputs or rules alone: show the inputs they read
+        table.add_column("input")
+        table.add_column("value")
+        for i in indexes:
+            for name in scorecard.input_names:
+                table.add_row(name, repr(rows.column(name)[i].as_py()))
+        return table
     columns = (["row"] if len(indexes) > 1 or scorecard.aggregate else []) + [
         "score", "component", "input", "value", "points", "weight", "weighted"]
     for column in columns:
@@ -120,9 +127,13 @@ def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: l
         reasons = [scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0]
         console.print(f"reasons: {', '.join(reasons) if reasons else 'none'}")
         for action in scorecard.actions:
-            console.print(f"{action.name}: {action.values[t]}")
+            value = action.values[t]
+            console.print(f"{action.name}: {str(value).lower() if isinstance(value, bool) else value}")
         for derived in scorecard.derived:
-            console.print(f"{derived.name} = {_format(float(evaluation.values[slot[derived.name], i]))}  ({derived.expression.text})")
+            value = float(evaluation.values[slot[derived.name], i])
+            shown = (_format(value) if derived.expression.type != "bool" or math.isnan(value)
+                     else "true" if value == 1.0 else "false")
+            console.print(f"{derived.name} = {shown}  ({derived.expression.text})")
 
 
 def _explain_entity(compiled: Compiled, files: list, key: str, wanted: pa.Scalar, console: Console) -> int:

@@ -112,3 +112,18 @@ def test_int_key_that_is_not_a_number_exits_3(tmp_path: Path) -> None:
 
     line = assert_one_line_failure(tierline("explain", scorecard, "--input", register, "--key", "forty-two"), 3)
     assert "forty-two" in line
+
+
+def test_explain_a_scorecard_without_components(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tiers from rules alone: the inputs the rules read, then the tier, actions and derived values
+    (booleans as true/false)."""
+    from pipeline.cli import main
+
+    scorecard = EQUIPMENT_ABC.parent / "loan_five_class.yaml"
+    pq.write_table(pa.table({"loan_id": ["L1", "L2"], "days_overdue": [95, 0], "secured": [True, False],
+                             "balance": [1000.0, 5.0]}), tmp_path / "loans.parquet")
+    assert main(["explain", str(scorecard), "--input", str(tmp_path / "loans.parquet"), "--key", "L1"]) == 0
+    out = capsys.readouterr().out
+    assert "days_overdue │ 95" in out and "secured      │ True" in out
+    assert "tier: special_mention 关注类 (rank 2)" in out
+    assert "non_performing: false" in out and "provision = 20  (balance * provision_rate)" in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from pipeline.task import (
     score_partition_task, unique_columns_task, unique_hashes_task,
 )
 from pipeline.validate import (
-    CheckCounts, candidates, duplicated_values, gx_unique_masks, plan_validation, summary,
+    CheckCounts, HashSpill, candidates, duplicated_values, gx_unique_masks, plan_validation, summary,
 )
 from schemas.errors import InputError, UsageError, ValidationPolicyError
 from schemas.load import load_scorecard
@@ -176,8 +177,11 @@ def run(options: RunOptions) -> RunSummary:
             offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
             shared = replace(shared, unique_masks=gx_unique_masks(validation, pieces), offsets=offsets)
         elif validation.unique_positions:
-            hashes, _ = _map(unique_hashes_task, shared, partitions, (), options, None)
-            repeated = candidates(validation, hashes)
+            spill = HashSpill.plan(str(staging.root / "_hashes"), total_rows)
+            os.makedirs(spill.directory)
+            _map(unique_hashes_task, shared, partitions, (spill,), options, None)
+            repeated = candidates(validation, spill, len(partitions))
+            shutil.rmtree(spill.directory)
             # no repeated hash, no duplicate: an empty set spares the tasks judging `unique` locally
             duplicates = {p: pa.array([], pa.null()) for p in validation.unique_positions}
             if repeated:  # only then read the unique columns again, for the candidates' exact values

@@ -19,7 +19,7 @@ from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
 from pipeline.publish import validate_tier_code
 from pipeline.validate import (
-    CheckCounts, ValidationPlan, apply_checks, apply_gx, candidate_counts, drop_no_rule_of_invalid_rows,
+    CheckCounts, HashSpill, ValidationPlan, apply_checks, apply_gx, candidate_counts, drop_no_rule_of_invalid_rows,
     gx_unique_columns_task_values, unique_columns, unique_hashes,
 )
 
@@ -72,10 +72,11 @@ class Shared:
     fates: tuple = ()  # aggregate: per partition, pipeline.aggregate.RowFates of its valid rows
 
 
-def unique_hashes_task(shared: Shared, partition: Partition) -> dict:
-    """Pre-pass 1 of global uniqueness (fast): hashes of the unique columns' values in one partition."""
+def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -> None:
+    """Pre-pass 1 of global uniqueness (fast): hashes of the unique columns' values in one partition,
+    written to the run's staging area by bucket (`pipeline.validate.HashSpill`)."""
     table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
-    return unique_hashes(shared.validation, shared.compiled.scorecard, table)
+    spill.write(partition.index, unique_hashes(shared.validation, shared.compiled.scorecard, table))
 
 
 def candidate_counts_task(shared: Shared, partition: Partition, candidate_hashes: dict) -> dict:

@@ -4,8 +4,10 @@ Made once per run: the suite's expectation configurations (plain data for the ge
 scorecard's extra suite through GX), compiled by `expectations.checks`, and the bit each check's
 error code takes in the run's error table, shared with the kernels' own codes. Per partition the
 checks run on the data after defaults (`expectations.suite.suite_table`), and every failing row
-gets its check's bit, so one quarantine holds every code. Uniqueness is global: a pre-pass counts
-each unique column's values in every partition, and the duplicated values travel to the tasks.
+gets its check's bit, so one quarantine holds every code. Uniqueness is global: a pre-pass hashes
+each unique column's values in every partition (spilled to the staging area by hash bucket, so
+memory does not grow with the register), the hashes seen twice are counted exactly in a second
+pass that runs only if there are any, and the duplicated values travel to the tasks.
 
 `--validation gx` runs Great Expectations itself on every partition (the frame is
 `suite_table(...).to_pandas()`, the conversion the fast checks answer to) and takes its
@@ -118,11 +120,50 @@ def unique_hashes(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -
             if plan.checks[p].column in table.column_names}
 
 
-def candidates(plan: ValidationPlan, hashes: Sequence[Mapping[int, np.ndarray]]) -> dict[int, np.ndarray]:
-    """Per unique check, the hashes seen more than once in the register (checks without any left out)."""
+@dataclass(frozen=True)
+class HashSpill:
+    """Where pre-pass 1 leaves its hashes: one file per partition, unique check and hash bucket.
+
+    The buckets split the 64-bit hash range into equal parts, so the run finds repeated hashes one
+    bucket at a time and holds about `BUCKET_ROWS` hashes at once, however large the register.
+    """
+
+    directory: str
+    buckets: int
+
+    BUCKET_ROWS = 4_000_000
+
+    @classmethod
+    def plan(cls, directory: str, rows: int) -> HashSpill:
+        buckets = 1
+        while buckets * cls.BUCKET_ROWS < rows:
+            buckets *= 2
+        return cls(directory, buckets)
+
+    def path(self, partition: int, position: int, bucket: int) -> str:
+        return os.path.join(self.directory, f"p{partition:05d}-c{position:03d}-b{bucket:04d}.npy")
+
+    def write(self, partition: int, hashes: Mapping[int, np.ndarray]) -> None:
+        """One partition's sorted hashes, cut at the bucket edges (they are contiguous when sorted)."""
+        edges = np.array([k * (2**64 // self.buckets) for k in range(1, self.buckets)], dtype=np.uint64)
+        for position, sorted_hashes in hashes.items():
+            cuts = [0, *np.searchsorted(sorted_hashes, edges).tolist(), len(sorted_hashes)]
+            for bucket in range(self.buckets):
+                np.save(self.path(partition, position, bucket), sorted_hashes[cuts[bucket]:cuts[bucket + 1]])
+
+    def read(self, partitions: int, position: int, bucket: int) -> list[np.ndarray]:
+        return [np.load(self.path(i, position, bucket)) for i in range(partitions)
+                if os.path.exists(self.path(i, position, bucket))]
+
+
+def candidates(plan: ValidationPlan, spill: HashSpill, partitions: int) -> dict[int, np.ndarray]:
+    """Per unique check, the hashes seen more than once in the register (checks without any left
+    out), sorted; found bucket by bucket from the spilled hashes."""
     from expectations.checks import duplicate_candidates
 
-    found = {p: duplicate_candidates([h[p] for h in hashes if p in h]) for p in plan.unique_positions}
+    found = {p: np.concatenate([duplicate_candidates(spill.read(partitions, p, bucket))
+                                for bucket in range(spill.buckets)])
+             for p in plan.unique_positions}
     return {p: c for p, c in found.items() if len(c)}
 
 

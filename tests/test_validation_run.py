@@ -93,6 +93,33 @@ def test_fast_validation_quarantines_every_failing_row_with_its_codes(register, 
     assert by_code["kind:in_set"]["success"] is False and by_code["id:missing"]["success"] is True
 
 
+def test_uniqueness_over_many_hash_buckets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-pass spills its hashes by bucket so memory stays flat; with buckets of a few rows the
+    duplicates spread over files, partitions and buckets are all found, and the spill is removed."""
+    import numpy as np
+
+    from pipeline.validate import HashSpill
+
+    monkeypatch.setattr(HashSpill, "BUCKET_ROWS", 50)  # 2,000 rows: 64 buckets
+    scorecard = tmp_path / "checked.yaml"
+    scorecard.write_text(SCORECARD, encoding="utf-8")
+    rng = np.random.default_rng(3)
+    keys = [f"K{i}" for i in rng.permutation(1_900)] + [f"K{i}" for i in rng.choice(1_900, 100, replace=False)]
+    data = tmp_path / "register"
+    data.mkdir()
+    for part in range(4):
+        piece = keys[part * 500:(part + 1) * 500]
+        _write(data / f"{part}.parquet", [(k, 1.0, "a", 2, None) for k in piece])
+    assert main(["run", str(scorecard), "--input", str(data), "--output", str(tmp_path / "out"), "--period", "p",
+                 "--partition-rows", "120", "--max-invalid-fraction", "0.9", "--quiet"]) == 0
+    quarantine = pq.read_table(tmp_path / "out" / "_quarantine" / "period=p").to_pylist()
+    repeated = {k for k in keys if keys.count(k) > 1}
+    assert len(repeated) == 100
+    assert sorted(row["id"] for row in quarantine) == sorted(k for k in keys if k in repeated)
+    assert all(row["errors"] == ["id:unique"] for row in quarantine)
+    assert not list((tmp_path / "out").glob("_staging/*/_hashes"))
+
+
 def test_validation_off_keeps_only_the_scorecards_own_checks(register, tmp_path: Path) -> None:
     scorecard, data = register
     assert _run(scorecard, data, tmp_path / "out", "--validation", "off") == 0

@@ -9,8 +9,10 @@ import pyarrow.compute as pc
 
 def ids(prefix: str, n: int, width: int = 8) -> pa.Array:
     """`prefix` + a zero-padded serial: EQ00000001, EQ00000002, …"""
-    numbers = pa.array(np.arange(1, n + 1)).cast(pa.string())
-    return pc.binary_join_element_wise(pa.scalar(prefix), pc.utf8_lpad(numbers, width=width, padding="0"), "")
+    # past a billion characters the ids need 64-bit offsets (large_string), as in 100M-row registers
+    text = pa.large_string() if n * (len(prefix) + width) > 1_000_000_000 else pa.string()
+    numbers = pa.array(np.arange(1, n + 1)).cast(text)
+    return pc.binary_join_element_wise(pa.scalar(prefix, text), pc.utf8_lpad(numbers, width=width, padding="0"), "")
 
 
 def with_nulls(values: np.ndarray, rng: np.random.Generator, fraction: float) -> pa.Array:

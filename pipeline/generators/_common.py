@@ -9,10 +9,11 @@ import pyarrow.compute as pc
 
 def ids(prefix: str, n: int, width: int = 8) -> pa.Array:
     """`prefix` + a zero-padded serial: EQ00000001, EQ00000002, …"""
-    # past a billion characters the ids need 64-bit offsets (large_string), as in 100M-row registers
-    text = pa.large_string() if n * (len(prefix) + width) > 1_000_000_000 else pa.string()
+    # Arrow's string kernels refuse results that might pass 2 GiB; past about 50M ids (a 100M-row
+    # register) they need 64-bit offsets (large_string)
+    text = pa.large_string() if n > 50_000_000 else pa.string()
     numbers = pa.array(np.arange(1, n + 1)).cast(text)
-    return pc.binary_join_element_wise(pa.scalar(prefix, text), pc.utf8_lpad(numbers, width=width, padding="0"), "")
+    return pc.binary_join_element_wise(pa.scalar(prefix, text), pc.utf8_lpad(numbers, width=width, padding="0"), pa.scalar("", text))
 
 
 def with_nulls(values: np.ndarray, rng: np.random.Generator, fraction: float) -> pa.Array:

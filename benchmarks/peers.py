@@ -52,7 +52,7 @@ MAX_INVALID_FRACTION = 0.10
 # scorecards/equipment_abc.yaml is the source; the tier check after every run catches any drift.
 
 SCORECARD_NAME = "equipment_abc"
-SCORECARD_VERSION = 1
+SCORECARD_VERSION = 2
 KEY = "equipment_id"
 IMPACT_POINTS = {"shutdown": 25.0, "ordinary": 15.0, "auxiliary": 10.0}
 # (component, its max points) in scorecard order: reasons break ties in this order
@@ -118,7 +118,6 @@ def tierline_job(files: list[str], output: Path, run_id: str) -> None:
 
 def _polars_points() -> list:
     """The five components' points on the cleaned inputs (`_value`, `_utilisation`, … ), null when invalid."""
-    import numpy as np
     import polars as pl
 
     value = pl.col("_value")
@@ -128,11 +127,9 @@ def _polars_points() -> list:
         # 以上 (from) includes the boundary, 不满 (to) excludes it
         pl.when(value >= 100).then(15.0).when((value >= 50) & (value < 100)).then(10.0)
         .when(value < 50).then(5.0).alias("points_value"),
-        # linear 0-100 → 0-10, clipped, as the kernel computes it; `missing: 0`. NumPy divides: Polars
-        # divides by a constant as a product with its reciprocal, one ulp off for 13 % of values,
-        # which moves rows that sit on a tier boundary (75, 40) to the other tier.
-        (np.divide((pl.col("_utilisation").clip(0.0, 100.0) - 0.0) * 10.0, 100.0) + 0.0).fill_null(0.0)
-        .alias("points_utilisation"),
+        # 85%以上 10, 50%~85% 5, 50%以下 1 (the upper band takes 85 and 50); `missing: 0`
+        pl.when(pl.col("_utilisation") >= 85).then(10.0).when(pl.col("_utilisation") >= 50).then(5.0)
+        .when(pl.col("_utilisation") < 50).then(1.0).otherwise(0.0).alias("points_utilisation"),
         pl.when(pl.col("_has_backup")).then(0.0).otherwise(5.0).alias("points_spare"),
         pl.col("_other").alias("points_other_items"),
     ]
@@ -308,9 +305,8 @@ def _duckdb_sql(files: list[str], columns: list[str], run_id: str) -> str:
                {case("production_impact", IMPACT_POINTS, "DOUBLE")} AS points_impact,
                CAST(CASE WHEN _value >= 100 THEN 15 WHEN _value >= 50 AND _value < 100 THEN 10
                          WHEN _value < 50 THEN 5 END AS DOUBLE) AS points_value,
-               CASE WHEN _utilisation IS NULL THEN 0.0::DOUBLE
-                    ELSE 0.0::DOUBLE + (least(greatest(_utilisation, 0.0::DOUBLE), 100.0::DOUBLE) - 0.0::DOUBLE)
-                         * 10.0::DOUBLE / 100.0::DOUBLE END AS points_utilisation,
+               CASE WHEN _utilisation IS NULL THEN 0.0::DOUBLE WHEN _utilisation >= 85 THEN 10.0::DOUBLE
+                    WHEN _utilisation >= 50 THEN 5.0::DOUBLE ELSE 1.0::DOUBLE END AS points_utilisation,
                CASE WHEN _has_backup THEN 0.0::DOUBLE ELSE 5.0::DOUBLE END AS points_spare,
                _other AS points_other_items
         FROM cleaned),

@@ -4,7 +4,7 @@
 here it runs on the whole register's value matrix at once, one thread, so rows/s is per core. The
 stages behind it are benchmarked too, each over the whole range instead of the kernel's 2,048-row
 blocks (so their sum is not exactly the fused time): the bucketing of the five components (map,
-bands, linear, value), the weighted sum, the override's expression program, the levels, the
+bands, value), the weighted sum, the override's expression program, the levels, the
 reasons. And the step before the kernel: encoding the Arrow table into the value matrix.
 """
 
@@ -69,7 +69,7 @@ def test_score_partition(benchmark, record_rows, compiled, arrays, rows):
 
 
 def test_components(benchmark, record_rows, compiled, scored, rows):
-    """Bucketing: map lookups, bands, the linear map and the value component, five inputs."""
+    """Bucketing: map lookups, bands and the value component, five inputs."""
     benchmark(_components, compiled.plan, scored.values, scored.points, scored.errors, 0, rows)
     record_rows(benchmark, rows, per_core=True)
 

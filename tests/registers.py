@@ -51,7 +51,7 @@ class Case:
     """One row and what `equipment_abc` must make of it.
 
     Points: impact shutdown 25 / ordinary 15 / auxiliary 10; value ≥100 → 15, [50, 100) → 10,
-    <50 → 5; utilisation linear 0-100 → 0-10 (null → 0); spare no backup → 5, backup → 0
+    <50 → 5; utilisation ≥85 → 10, [50, 85) → 5, <50 → 1 (null → 0); spare no backup → 5, backup → 0
     (null → backup); other_items its own value (max 45). A ≥ 75, B [40, 75), C < 40.
     Reasons: shortfall = max − points, largest first, ties in component order, at most three.
     """
@@ -84,29 +84,39 @@ CASES = (
     # value 100 is in the `from: 100` band; 25 + 15 + 10 + 5 + 19.99 = 74.99 stays B.
     Case("CASE-B-74.99", "shutdown", 100.0, 100.0, False, False, 19.99,
          tier="B", score=74.99, points=(25, 15, 10, 5, 19.99), reasons=("other_items",)),
-    # 10 + 5 + 0 + 0 + 25 = 40 is B. Shortfalls 15, 10, 10, 5, 20: value beats utilisation on the tie.
-    Case("CASE-B-40", "auxiliary", 49.99, 0.0, True, False, 25.0,
-         tier="B", score=40.0, points=(10, 5, 0, 0, 25), reasons=("other_items", "impact", "value")),
-    # 10 + 5 + 0 + 0 + 24.99 = 39.99 is C.
-    Case("CASE-C-39.99", "auxiliary", 10.0, 0.0, True, False, 24.99,
-         tier="C", score=39.99, points=(10, 5, 0, 0, 24.99), reasons=("other_items", "impact", "value")),
-    # Score 15 would be C; the override makes it A, and reasons stay empty (the tier is not from a score).
+    # 10 + 5 + 1 + 0 + 24 = 40 is B. Shortfalls 15, 10, 9, 5, 21.
+    Case("CASE-B-40", "auxiliary", 49.99, 0.0, True, False, 24.0,
+         tier="B", score=40.0, points=(10, 5, 1, 0, 24), reasons=("other_items", "impact", "value")),
+    # 10 + 5 + 1 + 0 + 23.99 = 39.99 is C.
+    Case("CASE-C-39.99", "auxiliary", 10.0, 0.0, True, False, 23.99,
+         tier="C", score=39.99, points=(10, 5, 1, 0, 23.99), reasons=("other_items", "impact", "value")),
+    # Score 16 would be C; the override makes it A, and reasons stay empty (the tier is not from a score).
     Case("CASE-OVERRIDE", "auxiliary", 10.0, 0.0, True, True, 0.0,
-         tier="A", score=15.0, points=(10, 5, 0, 0, 0), override="direct_designation", reasons=()),
+         tier="A", score=16.0, points=(10, 5, 1, 0, 0), override="direct_designation", reasons=()),
     # Nulls: utilisation `missing: 0`, has_backup default true, direct_designation default false.
     # 15 + 10 + 0 + 0 + 30 = 55; shortfalls 10, 5, 10, 5, 15.
     Case("CASE-DEFAULTS", "ordinary", 50.0, None, None, None, 30.0,
          tier="B", score=55.0, points=(15, 10, 0, 0, 30), reasons=("other_items", "impact", "utilisation")),
     # utilisation 150 is above the declared max 100: validation quarantines it (`between`),
-    # although the linear component alone would have clipped it to 10 points.
+    # although the bands alone would have given it 10 points.
     Case("CASE-CLIPPED", "shutdown", 1000.0, 150.0, False, False, 45.0,
          errors=frozenset({"utilisation_pct:between"})),
     # 25 + 15 + 10 + 5 + 45 = 100, the most a row can score.
     Case("CASE-FULL", "shutdown", 1000.0, 100.0, False, False, 45.0,
          tier="A", score=100.0, points=(25, 15, 10, 5, 45), reasons=()),
-    # Shortfalls 10, 5, 4.45, 5, 35: value beats spare on the tie.
-    Case("CASE-LINEAR", "ordinary", 75.0, 55.5, True, False, 10.0,
-         tier="B", score=40.55, points=(15, 10, 5.55, 0, 10), reasons=("other_items", "impact", "value")),
+    # utilisation 85 is "85%以上": 15 + 10 + 10 + 0 + 10 = 45. Shortfalls 10, 5, 0, 5, 35: value
+    # beats spare on the tie.
+    Case("CASE-UTIL-85", "ordinary", 75.0, 85.0, True, False, 10.0,
+         tier="B", score=45.0, points=(15, 10, 10, 0, 10), reasons=("other_items", "impact", "value")),
+    # 84.99 and 50 are in 50%~85% (50 is also "50%以下": the upper band takes it): 15 + 10 + 5 + 0 + 10
+    # = 40, B. Shortfalls 10, 5, 5, 5, 35.
+    Case("CASE-UTIL-84.99", "ordinary", 75.0, 84.99, True, False, 10.0,
+         tier="B", score=40.0, points=(15, 10, 5, 0, 10), reasons=("other_items", "impact", "value")),
+    Case("CASE-UTIL-50", "ordinary", 75.0, 50.0, True, False, 10.0,
+         tier="B", score=40.0, points=(15, 10, 5, 0, 10), reasons=("other_items", "impact", "value")),
+    # 49.99 is "50%以下", 1 point: 15 + 10 + 1 + 0 + 10 = 36, C. Shortfalls 10, 5, 9, 5, 35.
+    Case("CASE-UTIL-49.99", "ordinary", 75.0, 49.99, True, False, 10.0,
+         tier="C", score=36.0, points=(15, 10, 1, 0, 10), reasons=("other_items", "impact", "utilisation")),
     Case("CASE-NULL-IMPACT", None, 120.0, 50.0, True, False, 10.0,
          errors=frozenset({"production_impact:not_null"})),
     # outside the category's values: the suite's in_set and the map's unmapped both fail
@@ -145,7 +155,8 @@ def equipment_register(rows: int = 3000, seed: int = 7, invalid_share: float = 0
     utilisation_null = rng.random(rows) < 0.05  # `missing: 0`, still valid
     points = (np.select([impact == "shutdown", impact == "ordinary"], [25.0, 15.0], 10.0)
               + np.select([value >= 100, value >= 50], [15.0, 10.0], 5.0)
-              + np.where(utilisation_null, 0.0, utilisation / 10) + np.where(has_backup, 0.0, 5.0) + other)
+              + np.where(utilisation_null, 0.0, np.select([utilisation >= 85, utilisation >= 50], [10.0, 5.0], 1.0))
+              + np.where(has_backup, 0.0, 5.0) + other)
     tier = np.where(direct | (points >= 75), "A", np.where(points >= 40, "B", "C"))
     broken = rng.random(rows) < invalid_share
     impact = np.where(broken & (rng.random(rows) < 0.5), "retired", impact)  # unmapped

@@ -77,14 +77,14 @@ def _bad_register(path: Path) -> list[str]:
     set_row(13, has_backup=None, direct_designation=None)  # defaults: true, false
     set_row(14, original_value_10k=50.0)  # band boundaries: 50 is in [50, 100), 100 in [100, ∞)
     set_row(15, original_value_10k=100.0)
-    # level boundaries: 25 + 15 + 10 + 0 + 25 = 75 is A; 10 + 5 + 0 + 0 + 25 = 40 is B
+    # level boundaries: 25 + 15 + 10 + 0 + 25 = 75 is A; 10 + 5 + 1 + 0 + 24 = 40 is B
     set_row(16, production_impact="shutdown", original_value_10k=120.0, utilisation_pct=100.0, has_backup=True,
             direct_designation=False, other_items_points=25.0)
     set_row(17, production_impact="auxiliary", original_value_10k=10.0, utilisation_pct=0.0, has_backup=True,
-            direct_designation=False, other_items_points=25.0)
-    # reasons tie: value 15 - 5 = 10 and utilisation 10 - 0 = 10 → component order
+            direct_designation=False, other_items_points=24.0)
+    # reasons tie: utilisation 10 - 1 = 9 and other_items 45 - 36 = 9 → component order
     set_row(18, production_impact="shutdown", original_value_10k=10.0, utilisation_pct=0.0, has_backup=True,
-            direct_designation=False, other_items_points=45.0)
+            direct_designation=False, other_items_points=36.0)
     # nothing short of its max: no reasons
     set_row(19, production_impact="shutdown", original_value_10k=500.0, utilisation_pct=100.0, has_backup=False,
             direct_designation=False, other_items_points=45.0)
@@ -139,8 +139,8 @@ def test_full_contract_reasons_and_boundaries(outputs):
     at_50, at_100, at_75, at_40, tie, perfect = (rows[k] for k in keys)
     assert (at_50["points_value"], at_100["points_value"]) == (10.0, 15.0)
     assert (at_75["score"], at_75["tier"], at_40["score"], at_40["tier"]) == (75.0, "A", 40.0, "B")
-    # 25 + 5 + 0 + 0 + 45: shortfalls value 10 = utilisation 10 > spare 5, the tie in component order
-    assert (tie["score"], tie["reasons"]) == (75.0, ["value", "utilisation", "spare"])
+    # 25 + 5 + 1 + 0 + 36: shortfalls value 10 > utilisation 9 = other_items 9, the tie in component order
+    assert (tie["score"], tie["reasons"]) == (67.0, ["value", "utilisation", "other_items"])
     assert (perfect["score"], perfect["reasons"]) == (100.0, [])
 
 

@@ -76,7 +76,7 @@ def test_explain_shows_an_override_or_why_a_row_is_quarantined(key: str, publish
     if case.override:
         assert case.override in line_starting(result.stdout, "override:")
         assert re.match(r"tier: A\b", line_starting(result.stdout, "tier:"))
-        assert re.search(r"\bscore\b.*=\s*15\b", result.stdout)
+        assert re.search(rf"\bscore\b.*=\s*{case.score:g}\b", result.stdout)
     else:
         for code in case.errors:
             assert code in result.stdout

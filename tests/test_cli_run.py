@@ -43,6 +43,7 @@ from registers import (  # noqa: F401 - `published` is a fixture
     write_register,
     write_scorecard,
 )
+from schemas.load import load_scorecard
 
 PART_NAME = re.compile(r"part-.*\.parquet")
 TIER_RANKS = {"A": 1, "B": 2, "C": 3}
@@ -107,7 +108,7 @@ def test_scored_columns_and_types(published: Published) -> None:
         assert set(table.column("tier_label").to_pylist()) == {TIER_LABELS[tier]}
         assert set(zip(table.column("review_cycle").to_pylist(), table.column("owner").to_pylist())) == {ACTIONS[tier]}
         assert set(table.column("scorecard").to_pylist()) == {"equipment_abc"}
-        assert set(table.column("scorecard_version").to_pylist()) == {1}
+        assert set(table.column("scorecard_version").to_pylist()) == {load_scorecard(EQUIPMENT_ABC).version}
         assert set(table.column("run_id").to_pylist()) == {run_id}
         assert table.column("score").null_count == 0
 
@@ -154,7 +155,7 @@ def test_nothing_is_lost_and_the_manifest_counts_match_the_files(published: Publ
 
     assert record["period"] == PERIOD
     assert record["scorecard"]["name"] == "equipment_abc"
-    assert record["scorecard"]["version"] == 1
+    assert record["scorecard"]["version"] == load_scorecard(EQUIPMENT_ABC).version
     assert record["scorecard"]["sha256"] == hashlib.sha256(EQUIPMENT_ABC.read_bytes()).hexdigest()
     assert sorted((Path(i["path"]).name, i["size"], i["rows"]) for i in record["inputs"]) == sorted(
         (p.name, p.stat().st_size, pq.ParquetFile(p).metadata.num_rows) for p in published.register)
@@ -332,7 +333,7 @@ FAILURES: dict[str, tuple[Callable[[Path, Published], list[Any]], int, tuple[str
                               ("--scheduler",)),
     "unknown option": (lambda d, p: ["--input", *p.register, "--turbo"], 2, ("--turbo",)),
     "scorecard: missing file": (lambda d, p: [d / "nowhere.yaml", "--input", *p.register], 2, ("nowhere.yaml",)),
-    "scorecard: YAML syntax": (lambda d, p: _scorecard_with(d, p, "syntax.yaml", ("version: 1", "version: [1")), 2,
+    "scorecard: YAML syntax": (lambda d, p: _scorecard_with(d, p, "syntax.yaml", ("\nversion: ", "\nversion: [")), 2,
                                ("syntax.yaml:", "YAML")),
     "scorecard: extra suite missing": (lambda d, p: _scorecard_with(
         d, p, "extra.yaml", (_KEY_LINE, _KEY_LINE + "expectations: nope.json\n")), 2, ("nope.json",)),

@@ -167,7 +167,7 @@ def codes(suite: ExpectationSuite) -> list[str]:
 
 def test_equipment_abc_suite_lists_every_check_in_input_order():
     suite = suite_for(load_scorecard(EQUIPMENT_ABC))
-    assert suite.name == "tierline.equipment_abc.v1"
+    assert suite.name == "tierline.equipment_abc.v2"
     assert codes(suite) == [
         "equipment_id:missing", "equipment_id:type", "equipment_id:not_null", "equipment_id:unique",
         "production_impact:missing", "production_impact:type", "production_impact:not_null",
@@ -506,7 +506,7 @@ def test_cli_prints_the_suite_to_stdout(capsys):
     assert main(["expectations", str(EQUIPMENT_ABC)]) == 0
     out, err = capsys.readouterr()
     assert out == suite_json(load_scorecard(EQUIPMENT_ABC))
-    assert json.loads(out)["name"] == "tierline.equipment_abc.v1"
+    assert json.loads(out)["name"] == "tierline.equipment_abc.v2"
 
 
 def test_cli_writes_the_suite_to_a_file(tmp_path, capsys):

@@ -808,12 +808,8 @@ def value_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def duplicate_candidates(hashes: Sequence[np.ndarray]) -> np.ndarray:
-    """Phase 2: the sorted hashes that occur more than once over every partition.
-
-    Each partition's hashes may come sorted: the stable sort (timsort for 64-bit keys) then only
-    merges the runs, about three times faster than sorting the register's hashes from scratch.
-    """
-    every = np.sort(np.concatenate(list(hashes) or [np.zeros(0, dtype=np.uint64)]), kind="stable")
+    """Phase 2: the sorted hashes that occur more than once over every partition."""
+    every = np.sort(np.concatenate(list(hashes) or [np.zeros(0, dtype=np.uint64)]))
     repeated = every[1:][every[1:] == every[:-1]]
     return np.unique(repeated)
 

@@ -171,6 +171,11 @@ def run(options: RunOptions) -> RunSummary:
     output_dir = Path(options.output)
     staging = Staging.create(output_dir, period, run_id)
     destination = Destination(str(staging.data_dir), str(staging.quarantine_dir), run_id, tuple(passthrough))
+    # `unique` (fast) on a plain scorecard is judged after the scoring pass, from hashes the scoring
+    # tasks keep: registers rarely repeat a key, and then nothing is read twice. Quantile and
+    # aggregating scorecards need the duplicates before their first pass.
+    optimistic = (validation.mode == "fast" and bool(validation.unique_positions)
+                  and scorecard.aggregate is None and scorecard.tiering.kind != "quantiles")
     try:
         if validation.unique_positions and validation.mode == "gx":
             pieces, _ = _map(unique_columns_task, shared, partitions, (), options, None)
@@ -179,15 +184,12 @@ def run(options: RunOptions) -> RunSummary:
         elif validation.unique_positions:
             spill = HashSpill.plan(str(staging.root / "_hashes"), total_rows)
             os.makedirs(spill.directory)
-            _map(unique_hashes_task, shared, partitions, (spill,), options, None)
-            repeated = candidates(validation, spill, len(partitions))
-            shutil.rmtree(spill.directory)
-            # no repeated hash, no duplicate: an empty set spares the tasks judging `unique` locally
-            duplicates = {p: pa.array([], pa.null()) for p in validation.unique_positions}
-            if repeated:  # only then read the unique columns again, for the candidates' exact values
-                counts, _ = _map(candidate_counts_task, shared, partitions, (repeated,), options, None)
-                duplicates.update(duplicated_values(validation, counts))
-            shared = replace(shared, duplicates=duplicates)
+            if optimistic:  # the scoring tasks hash the unique columns; duplicates are judged after
+                shared = replace(shared, duplicates=_no_duplicates(validation), spill=spill)
+            else:
+                _map(unique_hashes_task, shared, partitions, (spill,), options, None)
+                duplicates, _ = _duplicates(shared, spill, partitions, options)
+                shared = replace(shared, duplicates=duplicates)
         elif validation.mode == "gx":
             offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
             shared = replace(shared, offsets=offsets)
@@ -202,6 +204,14 @@ def run(options: RunOptions) -> RunSummary:
             shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))
         with Progress(total_rows, len(partitions), enabled=options.progress) as progress:
             results, scheduler = _map(score_partition_task, shared, partitions, (destination,), options, progress)
+        if optimistic:
+            duplicates, touched = _duplicates(shared, shared.spill, partitions, options)
+            if touched:  # score again the partitions that hold a duplicate, now that it is known
+                shared = replace(shared, duplicates=duplicates, spill=None)
+                again, _ = _map(score_partition_task, shared, [partitions[i] for i in touched], (destination,),
+                                options, None)
+                for index, result in zip(touched, again):
+                    results[index] = result
     except BaseException:
         staging.discard()
         raise
@@ -270,6 +280,29 @@ def run(options: RunOptions) -> RunSummary:
     staging.publish()
     tiers = [(t.code, t.label, tier_rows.get(t.code, 0)) for t in scorecard.tiers]
     return RunSummary(manifest=manifest, output_dir=output_dir, period=period, tiers=tiers)
+
+
+def _no_duplicates(validation: Any) -> dict[int, pa.Array]:
+    """Every unique check with an empty set of duplicates (an absent check is judged per partition)."""
+    return {p: pa.array([], pa.null()) for p in validation.unique_positions}
+
+
+def _duplicates(shared: Shared, spill: HashSpill, partitions: list, options: RunOptions) -> tuple[dict, list[int]]:
+    """The values repeated in the whole register per unique check, and the partitions holding them.
+
+    Hashes seen twice are candidates; only then are the unique columns read again, to count the
+    candidates' exact values (a hash collision costs time, never a wrong verdict).
+    """
+    validation = shared.validation
+    repeated = candidates(validation, spill, len(partitions))
+    shutil.rmtree(spill.directory)
+    duplicates = _no_duplicates(validation)
+    if not repeated:
+        return duplicates, []
+    counts, _ = _map(candidate_counts_task, replace(shared, spill=None), partitions, (repeated,), options, None)
+    duplicates.update(duplicated_values(validation, counts))
+    touched = [i for i, found in enumerate(counts) if any(table.num_rows for table in found.values())]
+    return duplicates, touched
 
 
 def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], started: dt.datetime) -> Path:

@@ -70,6 +70,7 @@ class Shared:
     limits: Any = None  # quantile tiers: the largest rank of each tier
     entities: Any = None  # aggregate: pipeline.aggregate.Entities, every entity's outcome
     fates: tuple = ()  # aggregate: per partition, pipeline.aggregate.RowFates of its valid rows
+    spill: Any = None  # fast `unique` judged after scoring: where the tasks leave their hashes
 
 
 def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -> None:
@@ -124,10 +125,20 @@ def row_scores_task(shared: Shared, partition: Partition) -> RowScores:
     return row_scores(shared.compiled, table, evaluation)
 
 
+def _remove_earlier_files(compiled: Compiled, destination: Destination, name: str) -> None:
+    """A partition scored again (its rows hold a duplicate found after the first pass) replaces
+    every file it wrote, including those of tiers it no longer has rows in."""
+    for tier in compiled.scorecard.tiers:
+        (Path(destination.data_dir) / f"tier={tier.code}" / name).unlink(missing_ok=True)
+    (Path(destination.quarantine_dir) / name).unlink(missing_ok=True)
+
+
 def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
     compiled = shared.compiled
     table = read_row_groups(partition.path, partition.row_groups, None)
     input_rows = table.num_rows
+    if shared.spill is not None:  # the unique columns' hashes, from the read this task makes anyway
+        shared.spill.write(partition.index, unique_hashes(shared.validation, compiled.scorecard, table))
     evaluation, check_counts = _validated(shared, partition, table)
     group_rows, behind = None, 0
     if shared.entities is not None:  # aggregate: write entities, not rows
@@ -137,6 +148,7 @@ def score_partition_task(shared: Shared, partition: Partition, destination: Dest
     output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough),
                            group_rows)
     name = f"part-{partition.index:05d}.parquet"
+    _remove_earlier_files(compiled, destination, name)
     tier_rows: Counter[str] = Counter()
     for tier_index, start, end in output.tier_bounds:
         code = compiled.scorecard.tiers[tier_index].code

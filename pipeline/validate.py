@@ -110,13 +110,12 @@ def unique_columns(plan: ValidationPlan) -> list[str]:
 
 
 def unique_hashes(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -> dict[int, np.ndarray]:
-    """Pre-pass 1 of global uniqueness: per unique check, its column's value hashes in one partition,
-    sorted here (in parallel tasks) so that the run's merge of every partition's hashes is cheap."""
+    """Pass 1 of global uniqueness: per unique check, its column's value hashes in one partition."""
     from expectations.checks import value_hashes
     from expectations.suite import suite_table
 
     table = suite_table(table, scorecard)
-    return {p: np.sort(value_hashes(table.column(plan.checks[p].column))) for p in plan.unique_positions
+    return {p: value_hashes(table.column(plan.checks[p].column)) for p in plan.unique_positions
             if plan.checks[p].column in table.column_names}
 
 
@@ -144,12 +143,18 @@ class HashSpill:
         return os.path.join(self.directory, f"p{partition:05d}-c{position:03d}-b{bucket:04d}.npy")
 
     def write(self, partition: int, hashes: Mapping[int, np.ndarray]) -> None:
-        """One partition's sorted hashes, cut at the bucket edges (they are contiguous when sorted)."""
-        edges = np.array([k * (2**64 // self.buckets) for k in range(1, self.buckets)], dtype=np.uint64)
-        for position, sorted_hashes in hashes.items():
-            cuts = [0, *np.searchsorted(sorted_hashes, edges).tolist(), len(sorted_hashes)]
-            for bucket in range(self.buckets):
-                np.save(self.path(partition, position, bucket), sorted_hashes[cuts[bucket]:cuts[bucket + 1]])
+        """One partition's hashes, grouped by bucket (the top bits of the hash)."""
+        shift = np.uint64(64 - (self.buckets.bit_length() - 1))
+        for position, values in hashes.items():
+            if self.buckets == 1:
+                np.save(self.path(partition, position, 0), values)
+                continue
+            bucket = (values >> shift).astype(np.uint16)
+            order = np.argsort(bucket, kind="stable")  # a radix sort for 16-bit keys
+            cuts = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=self.buckets))])
+            grouped = values[order]
+            for b in range(self.buckets):
+                np.save(self.path(partition, position, b), grouped[cuts[b]:cuts[b + 1]])
 
     def read(self, partitions: int, position: int, bucket: int) -> list[np.ndarray]:
         return [np.load(self.path(i, position, bucket)) for i in range(partitions)
@@ -158,12 +163,19 @@ class HashSpill:
 
 def candidates(plan: ValidationPlan, spill: HashSpill, partitions: int) -> dict[int, np.ndarray]:
     """Per unique check, the hashes seen more than once in the register (checks without any left
-    out), sorted; found bucket by bucket from the spilled hashes."""
+    out), sorted; found bucket by bucket from the spilled hashes, buckets in parallel threads (NumPy
+    sorts without the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from expectations.checks import duplicate_candidates
 
-    found = {p: np.concatenate([duplicate_candidates(spill.read(partitions, p, bucket))
-                                for bucket in range(spill.buckets)])
-             for p in plan.unique_positions}
+    def repeated_in(job: tuple[int, int]) -> np.ndarray:
+        return duplicate_candidates(spill.read(partitions, *job))
+
+    found = {}
+    with ThreadPoolExecutor(max_workers=min(spill.buckets, os.cpu_count() or 1)) as pool:
+        for p in plan.unique_positions:
+            found[p] = np.concatenate(list(pool.map(repeated_in, [(p, b) for b in range(spill.buckets)])))
     return {p: c for p, c in found.items() if len(c)}
 
 

@@ -117,6 +117,9 @@ def test_uniqueness_over_many_hash_buckets(tmp_path: Path, monkeypatch: pytest.M
     assert len(repeated) == 100
     assert sorted(row["id"] for row in quarantine) == sorted(k for k in keys if k in repeated)
     assert all(row["errors"] == ["id:unique"] for row in quarantine)
+    # the partitions scored again replaced their first files: no duplicate is left among the scored
+    scored = pq.read_table(tmp_path / "out" / "period=p").column("id").to_pylist()
+    assert sorted(scored) == sorted(k for k in keys if k not in repeated)
     assert not list((tmp_path / "out").glob("_staging/*/_hashes"))
 
 

@@ -501,18 +501,22 @@ def evaluate(
 ) -> list[CheckOutcome]:
     """`row_failures` with the counts that `expectation_success` needs, per check."""
     duplicates = duplicates or {}
-    return [_evaluate_one(check, table, duplicates.get(check.position)) for check in compiled.checks]
+    views: dict[str, tuple[_GxColumn, np.ndarray, int]] = {}  # a column's checks share its view
+    return [_evaluate_one(check, table, duplicates.get(check.position), views) for check in compiled.checks]
 
 
-def _evaluate_one(check: CompiledCheck, table: pa.Table, duplicates: pa.Array | None) -> CheckOutcome:
+def _evaluate_one(check: CompiledCheck, table: pa.Table, duplicates: pa.Array | None,
+                  views: dict[str, tuple[_GxColumn, np.ndarray, int]]) -> CheckOutcome:
     rows = table.num_rows
     if check.expectation_type == EXIST:
         present = _column_exists(check, table)
         failures = np.full(rows, not present)
         return CheckOutcome(failures, int(failures.sum()), rows, rows, failed_as_whole=not present)
-    column = _gx_column(table, check)
-    valid = _to_mask(column.valid, rows)
-    nonnull = int(valid.sum())
+    if check.column not in views:
+        column = _gx_column(table, check)
+        valid = _to_mask(column.valid, rows)
+        views[check.column] = column, valid, int(valid.sum())
+    column, valid, nonnull = views[check.column]
     if check.expectation_type in _TYPE_CHECKS:
         failures, as_whole = _type_failures(check, column, rows)
         return CheckOutcome(failures, int(failures.sum()), nonnull, rows, failed_as_whole=as_whole)
@@ -542,6 +546,8 @@ def _row_passes(check: CompiledCheck, column: _GxColumn, duplicates: pa.Array | 
     if kind == IN_SET:
         return _in_set(check, column)
     if kind == UNIQUE:
+        if duplicates is not None and len(duplicates) == 0:  # the register repeats no value
+            return np.ones(len(column.values), dtype=bool)
         values = _normalised(column.values)
         if duplicates is None:
             return ~_local_duplicates(values, column.valid)

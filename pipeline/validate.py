@@ -139,26 +139,27 @@ class HashSpill:
             buckets *= 2
         return cls(directory, buckets)
 
-    def path(self, partition: int, position: int, bucket: int) -> str:
-        return os.path.join(self.directory, f"p{partition:05d}-c{position:03d}-b{bucket:04d}.npy")
+    def path(self, partition: int, position: int, what: str) -> str:
+        return os.path.join(self.directory, f"p{partition:05d}-c{position:03d}-{what}.npy")
 
     def write(self, partition: int, hashes: Mapping[int, np.ndarray]) -> None:
-        """One partition's hashes, grouped by bucket (the top bits of the hash)."""
-        shift = np.uint64(64 - (self.buckets.bit_length() - 1))
+        """One partition's hashes grouped by bucket (their top bits), and the buckets' edges."""
+        from kernels.hashing import group_by_top_bits
+
         for position, values in hashes.items():
-            if self.buckets == 1:
-                np.save(self.path(partition, position, 0), values)
-                continue
-            bucket = (values >> shift).astype(np.uint16)
-            order = np.argsort(bucket, kind="stable")  # a radix sort for 16-bit keys
-            cuts = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=self.buckets))])
-            grouped = values[order]
-            for b in range(self.buckets):
-                np.save(self.path(partition, position, b), grouped[cuts[b]:cuts[b + 1]])
+            grouped, cuts = group_by_top_bits(values, self.buckets.bit_length() - 1)
+            np.save(self.path(partition, position, "hashes"), grouped)
+            np.save(self.path(partition, position, "cuts"), cuts)
 
     def read(self, partitions: int, position: int, bucket: int) -> list[np.ndarray]:
-        return [np.load(self.path(i, position, bucket)) for i in range(partitions)
-                if os.path.exists(self.path(i, position, bucket))]
+        """Every partition's hashes in one bucket (memory-mapped: only that slice is read)."""
+        pieces = []
+        for i in range(partitions):
+            if os.path.exists(self.path(i, position, "cuts")):
+                cuts = np.load(self.path(i, position, "cuts"))
+                grouped = np.load(self.path(i, position, "hashes"), mmap_mode="r")
+                pieces.append(np.array(grouped[cuts[bucket]:cuts[bucket + 1]]))
+        return pieces
 
 
 def candidates(plan: ValidationPlan, spill: HashSpill, partitions: int) -> dict[int, np.ndarray]:
@@ -167,10 +168,11 @@ def candidates(plan: ValidationPlan, spill: HashSpill, partitions: int) -> dict[
     sorts without the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from expectations.checks import duplicate_candidates
+    from kernels.hashing import repeated_values
 
     def repeated_in(job: tuple[int, int]) -> np.ndarray:
-        return duplicate_candidates(spill.read(partitions, *job))
+        pieces = spill.read(partitions, *job)
+        return repeated_values(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64))
 
     found = {}
     with ThreadPoolExecutor(max_workers=min(spill.buckets, os.cpu_count() or 1)) as pool:

@@ -1,0 +1,85 @@
+"""Finding repeated 64-bit hashes for the register-wide `unique` check, in linear time.
+
+The hashes are uniformly spread, so a counting sort on a few of their bits cuts them into groups
+small enough to sort in cache. That is several times cheaper than `np.sort` of all the hashes,
+which the run would wait for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(nogil=True, cache=True)
+def group_by_top_bits(values, bits):
+    """`values` (uint64) grouped by their top `bits` bits, stable: (grouped, cuts), where group g is
+    grouped[cuts[g]:cuts[g + 1]]."""
+    groups = 1 << bits
+    if bits == 0:  # one group (and a shift by 64 bits would be undefined)
+        cuts = np.zeros(2, dtype=np.int64)
+        cuts[1] = values.shape[0]
+        return values.copy(), cuts
+    shift = np.uint64(64 - bits)
+    cuts = np.zeros(groups + 1, dtype=np.int64)
+    for v in values:
+        cuts[np.int64(v >> shift) + 1] += 1  # int64: uint64 + int is a float in Numba
+    for g in range(groups):
+        cuts[g + 1] += cuts[g]
+    filled = cuts[:-1].copy()
+    grouped = np.empty_like(values)
+    for v in values:
+        g = np.int64(v >> shift)
+        grouped[filled[g]] = v
+        filled[g] += 1
+    return grouped, cuts
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _scatter(source, target, lo, hi, shift, cuts):
+    """Counting sort of source[lo:hi] into target[lo:hi] by the 8 bits at `shift`; cuts[0:257]."""
+    cuts[:] = 0
+    for i in range(lo, hi):
+        cuts[np.int64((source[i] >> shift) & np.uint64(0xFF)) + 1] += 1  # int64: uint64 + int is a float
+    cuts[0] = lo
+    for d in range(256):
+        cuts[d + 1] += cuts[d]
+    filled = cuts[:256].copy()
+    for i in range(lo, hi):
+        d = np.int64((source[i] >> shift) & np.uint64(0xFF))
+        target[filled[d]] = source[i]
+        filled[d] += 1
+
+
+@njit(nogil=True, cache=True)
+def repeated_values(values):
+    """The values (uint64) that occur more than once, each once, sorted.
+
+    Two counting-sort passes on the low 16 bits (8 at a time, so each pass writes to 256 places
+    and stays in cache; spill buckets share their top bits, not their low ones), then an
+    insertion sort of each group of a few dozen values, whose repeats are then neighbours.
+    """
+    n = values.shape[0]
+    first = np.empty(n, dtype=np.uint64)
+    second = np.empty(n, dtype=np.uint64)
+    outer = np.empty(257, dtype=np.int64)
+    inner = np.empty(257, dtype=np.int64)
+    _scatter(values, first, 0, n, np.uint64(0), outer)
+    found = np.empty(n // 2 + 1, dtype=np.uint64)
+    k = 0
+    for d in range(256):
+        _scatter(first, second, outer[d], outer[d + 1], np.uint64(8), inner)
+        for e in range(256):
+            lo, hi = inner[e], inner[e + 1]
+            for i in range(lo + 1, hi):
+                v = second[i]
+                j = i - 1
+                while j >= lo and second[j] > v:
+                    second[j + 1] = second[j]
+                    j -= 1
+                second[j + 1] = v
+            for i in range(lo + 1, hi):
+                if second[i] == second[i - 1] and (i == lo + 1 or second[i - 1] != second[i - 2]):
+                    found[k] = second[i]
+                    k += 1
+    return np.sort(found[:k])

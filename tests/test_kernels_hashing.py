@@ -1,0 +1,42 @@
+"""kernels/hashing.py against plain NumPy: the repeated hashes of the register-wide `unique`, and
+the grouping of a partition's hashes into spill buckets."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+from kernels.hashing import group_by_top_bits, repeated_values
+
+UINT64 = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+def _reference(values: np.ndarray) -> np.ndarray:
+    ordered = np.sort(values)
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
+@given(st.lists(UINT64, max_size=300), st.lists(st.integers(0, 299), max_size=60))
+def test_repeated_values(distinct: list[int], copies: list[int]) -> None:
+    values = np.array(distinct + [distinct[i % len(distinct)] for i in copies] if distinct else [], dtype=np.uint64)
+    np.random.default_rng(0).shuffle(values)
+    assert np.array_equal(repeated_values(values), _reference(values))
+
+
+def test_repeated_values_at_size() -> None:
+    rng = np.random.default_rng(4)
+    values = rng.integers(0, 2**64 - 1, 300_000, dtype=np.uint64, endpoint=True)
+    values[rng.choice(300_000, 5_000)] = values[rng.choice(300_000, 5_000)]
+    values[:3] = [0, 0, 2**64 - 1]
+    found = repeated_values(values)
+    assert np.array_equal(found, _reference(values)) and found[0] == 0
+
+
+@given(st.lists(UINT64, max_size=200), st.integers(0, 6))
+def test_group_by_top_bits(values: list[int], bits: int) -> None:
+    array = np.array(values, dtype=np.uint64)
+    grouped, cuts = group_by_top_bits(array, bits)
+    top = (array >> np.uint64(64 - bits)) if bits else np.zeros(len(array), dtype=np.uint64)
+    order = np.argsort(top, kind="stable")
+    assert np.array_equal(grouped, array[order])
+    assert np.array_equal(cuts, np.concatenate([[0], np.cumsum(np.bincount(top.astype(np.int64), minlength=2**bits))]))

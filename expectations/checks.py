@@ -510,16 +510,17 @@ def _evaluate_one(check: CompiledCheck, table: pa.Table, duplicates: pa.Array | 
     rows = table.num_rows
     if check.expectation_type == EXIST:
         present = _column_exists(check, table)
-        failures = np.full(rows, not present)
-        return CheckOutcome(failures, int(failures.sum()), rows, rows, failed_as_whole=not present)
+        failures = np.zeros(rows, dtype=bool) if present else np.ones(rows, dtype=bool)
+        return CheckOutcome(failures, 0 if present else rows, rows, rows, failed_as_whole=not present)
     if check.column not in views:
         column = _gx_column(table, check)
         valid = _to_mask(column.valid, rows)
         views[check.column] = column, valid, int(valid.sum())
     column, valid, nonnull = views[check.column]
     if check.expectation_type in _TYPE_CHECKS:
-        failures, as_whole = _type_failures(check, column, rows)
-        return CheckOutcome(failures, int(failures.sum()), nonnull, rows, failed_as_whole=as_whole)
+        failures, as_whole = _type_failures(check, column, valid, rows)
+        unexpected = rows if as_whole else (nonnull if failures is valid else 0)
+        return CheckOutcome(failures, unexpected, nonnull, rows, failed_as_whole=as_whole)
     if check.expectation_type == NOT_NULL:
         failures = ~valid
     else:
@@ -878,8 +879,9 @@ def _texts(column: _GxColumn) -> pa.ChunkedArray:
 # --- types -----------------------------------------------------------------------------------------
 
 
-def _type_failures(check: CompiledCheck, column: _GxColumn, rows: int) -> tuple[np.ndarray, bool]:
-    """Dtype verdict (all rows or none), or for object columns the per-value verdict on non-null rows."""
+def _type_failures(check: CompiledCheck, column: _GxColumn, valid: np.ndarray, rows: int) -> tuple[np.ndarray, bool]:
+    """Dtype verdict (all rows or none), or for object columns the per-value verdict on non-null rows
+    (then the failures are `valid` itself)."""
     if check.type_names is None:
         return np.zeros(rows, dtype=bool), False
     # pandas' dtype, and the class of an object column's values, follow from the Arrow type and from
@@ -891,8 +893,10 @@ def _type_failures(check: CompiledCheck, column: _GxColumn, rows: int) -> tuple[
     if verdict is None:
         verdict = _TYPE_VERDICTS[key] = _type_verdict(check, column)
     if verdict == "values fail":
-        return _to_mask(column.valid, rows), False
-    return np.full(rows, verdict == "column fails"), verdict == "column fails"
+        return valid, False
+    if verdict == "column fails":
+        return np.ones(rows, dtype=bool), True
+    return np.zeros(rows, dtype=bool), False  # calloc'd: costs nothing until read
 
 
 _TYPE_VERDICTS: dict[tuple, str] = {}

@@ -35,18 +35,23 @@ def group_by_top_bits(values, bits):
     return grouped, cuts
 
 
+DIGIT_BITS = 11
+DIGITS = 1 << DIGIT_BITS
+
+
 @njit(nogil=True, cache=True, inline="always")
 def _scatter(source, target, lo, hi, shift, cuts):
-    """Counting sort of source[lo:hi] into target[lo:hi] by the 8 bits at `shift`; cuts[0:257]."""
+    """Counting sort of source[lo:hi] into target[lo:hi] by the DIGIT_BITS bits at `shift`."""
     cuts[:] = 0
+    digit = np.uint64(DIGITS - 1)
     for i in range(lo, hi):
-        cuts[np.int64((source[i] >> shift) & np.uint64(0xFF)) + 1] += 1  # int64: uint64 + int is a float
+        cuts[np.int64((source[i] >> shift) & digit) + 1] += 1  # int64: uint64 + int is a float
     cuts[0] = lo
-    for d in range(256):
+    for d in range(DIGITS):
         cuts[d + 1] += cuts[d]
-    filled = cuts[:256].copy()
+    filled = cuts[:DIGITS].copy()
     for i in range(lo, hi):
-        d = np.int64((source[i] >> shift) & np.uint64(0xFF))
+        d = np.int64((source[i] >> shift) & digit)
         target[filled[d]] = source[i]
         filled[d] += 1
 
@@ -55,21 +60,23 @@ def _scatter(source, target, lo, hi, shift, cuts):
 def repeated_values(values):
     """The values (uint64) that occur more than once, each once, sorted.
 
-    Two counting-sort passes on the low 16 bits (8 at a time, so each pass writes to 256 places
+    Two counting-sort passes on the low 22 bits (11 at a time, so each pass writes to 2,048 places
     and stays in cache; spill buckets share their top bits, not their low ones), then an
-    insertion sort of each group of a few dozen values, whose repeats are then neighbours.
+    insertion sort of each group of about one value, whose repeats are then neighbours.
     """
     n = values.shape[0]
     first = np.empty(n, dtype=np.uint64)
     second = np.empty(n, dtype=np.uint64)
-    outer = np.empty(257, dtype=np.int64)
-    inner = np.empty(257, dtype=np.int64)
+    outer = np.empty(DIGITS + 1, dtype=np.int64)
+    inner = np.empty(DIGITS + 1, dtype=np.int64)
     _scatter(values, first, 0, n, np.uint64(0), outer)
     found = np.empty(n // 2 + 1, dtype=np.uint64)
     k = 0
-    for d in range(256):
-        _scatter(first, second, outer[d], outer[d + 1], np.uint64(8), inner)
-        for e in range(256):
+    for d in range(DIGITS):
+        if outer[d + 1] - outer[d] < 2:
+            continue
+        _scatter(first, second, outer[d], outer[d + 1], np.uint64(DIGIT_BITS), inner)
+        for e in range(DIGITS):
             lo, hi = inner[e], inner[e + 1]
             for i in range(lo + 1, hi):
                 v = second[i]

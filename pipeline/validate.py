@@ -130,7 +130,7 @@ class HashSpill:
     directory: str
     buckets: int
 
-    BUCKET_ROWS = 4_000_000
+    BUCKET_ROWS = 2_000_000
 
     @classmethod
     def plan(cls, directory: str, rows: int) -> HashSpill:

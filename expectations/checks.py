@@ -795,39 +795,36 @@ def unique_failures(key_arrays: Sequence[pa.Array | pa.ChunkedArray]) -> list[np
     return [duplicate_mask(keys, duplicated) for keys in key_arrays]
 
 
-def value_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Phase 1 of the hashed register-wide `unique`: 64-bit hashes of one partition's non-null values,
-    seen as `value_counts` sees them (numbers as float64, so 5 and 5.0 agree across partitions).
+def hashable_values(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Phase 1 of the hashed register-wide `unique`: one partition's non-null values as
+    `value_counts` sees them, ready to hash: numbers as float64 (so 5 and 5.0 agree across
+    partitions), text and bytes as they are, dates and times as their integer ticks.
 
-    Eight bytes a row instead of the values themselves: `duplicate_candidates` finds the hashes seen
-    twice, and only rows carrying one of those are counted exactly (`candidate_value_counts`), so a
-    hash collision can cost time but never a wrong verdict.
+    Eight bytes a row (the hash) instead of the values themselves: the hashes seen twice are the
+    candidates, and only rows carrying one of those are counted exactly (`candidate_value_counts`),
+    so a hash collision can cost time but never a wrong verdict.
     """
-    import polars as pl
-
     column = _gx_view(_chunked(values))
     normalised = _normalised(column.values).filter(column.valid)
-    if pa.types.is_integer(normalised.type) or pa.types.is_floating(normalised.type):
+    kind = normalised.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         normalised = pc.cast(normalised, pa.float64(), safe=False)
-    if len(normalised) == 0:
-        return np.zeros(0, dtype=np.uint64)
-    return pl.Series(normalised.combine_chunks()).hash(seed=0).to_numpy()
+    elif pa.types.is_boolean(kind):
+        normalised = pc.cast(normalised, pa.int64())
+    elif pa.types.is_temporal(kind):
+        normalised = normalised.cast(pa.int64())  # a column has one type: its ticks identify values
+    elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+              or pa.types.is_large_binary(kind)):
+        normalised = pc.cast(normalised, pa.large_string())  # decimals and the like, by their text
+    return normalised.combine_chunks()
 
 
-def duplicate_candidates(hashes: Sequence[np.ndarray]) -> np.ndarray:
-    """Phase 2: the sorted hashes that occur more than once over every partition."""
-    every = np.sort(np.concatenate(list(hashes) or [np.zeros(0, dtype=np.uint64)]))
-    repeated = every[1:][every[1:] == every[:-1]]
-    return np.unique(repeated)
-
-
-def candidate_value_counts(values: pa.Array | pa.ChunkedArray, candidates: np.ndarray) -> pa.Table:
-    """Phase 3: `value_counts` of one partition restricted to the values whose hash is a candidate."""
+def candidate_value_counts(values: pa.Array | pa.ChunkedArray, candidate_rows: np.ndarray) -> pa.Table:
+    """Phase 3: `value_counts` of one partition restricted to `candidate_rows`, a mask over the
+    rows of `hashable_values(values)` (the non-null ones) whose hash is a candidate."""
     column = _gx_view(_chunked(values))
-    valid = column.valid
-    normalised = _normalised(column.values).filter(valid)
-    kept = np.isin(value_hashes(values), candidates, assume_unique=False)
-    return value_counts(normalised.filter(pa.array(kept)))
+    normalised = _normalised(column.values).filter(column.valid)
+    return value_counts(normalised.filter(pa.array(candidate_rows)))
 
 
 def _chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:

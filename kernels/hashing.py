@@ -1,4 +1,5 @@
-"""Finding repeated 64-bit hashes for the register-wide `unique` check, in linear time.
+"""64-bit hashes of a column's values, and finding the repeated ones in linear time, for the
+register-wide `unique` check.
 
 The hashes are uniformly spread, so a counting sort on a few of their bits cuts them into groups
 small enough to sort in cache. That is several times cheaper than `np.sort` of all the hashes,
@@ -90,3 +91,47 @@ def repeated_values(values):
                     found[k] = second[i]
                     k += 1
     return np.sort(found[:k])
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _mix(h):
+    """splitmix64's finaliser: every input bit moves every output bit."""
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+@njit(nogil=True, cache=True)
+def hash_words(words):
+    """One hash per 64-bit word (a float64's or an int64's bits)."""
+    out = np.empty(words.shape[0], dtype=np.uint64)
+    for i in range(words.shape[0]):
+        out[i] = _mix(words[i] + np.uint64(0x9E3779B97F4A7C15))
+    return out
+
+
+@njit(nogil=True, cache=True)
+def hash_bytes(offsets, data):
+    """One hash per byte string data[offsets[i]:offsets[i + 1]] (FNV-1a, eight bytes a step, mixed)."""
+    n = offsets.shape[0] - 1
+    out = np.empty(n, dtype=np.uint64)
+    prime = np.uint64(0x100000001B3)
+    for i in range(n):
+        lo, hi = offsets[i], offsets[i + 1]
+        h = np.uint64(0xCBF29CE484222325) ^ np.uint64(hi - lo)
+        j = lo
+        while j + 8 <= hi:
+            word = np.uint64(0)
+            for b in range(8):
+                word |= np.uint64(data[j + b]) << np.uint64(8 * b)
+            h = (h ^ word) * prime
+            j += 8
+        tail = np.uint64(0)
+        for b in range(hi - j):
+            tail |= np.uint64(data[j + b]) << np.uint64(8 * b)
+        h = (h ^ tail) * prime
+        out[i] = _mix(h)
+    return out

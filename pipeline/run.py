@@ -155,8 +155,6 @@ def run(options: RunOptions) -> RunSummary:
     started = dt.datetime.now(dt.timezone.utc)
     period = _check_options(options)
     scorecard = load_scorecard(options.scorecard)
-    if options.validation == "fast":
-        _import_in_background("pandas", "polars")
     compiled = compile_scorecard(scorecard)
     files: list[InputFile] = resolve_inputs(list(options.inputs))
     total_rows = sum(f.num_rows for f in files)
@@ -166,7 +164,7 @@ def run(options: RunOptions) -> RunSummary:
     partitions = plan_partitions(files, options.target_rows)
     validation, compiled = plan_validation(compiled, options.validation)
     # Compile (or load from cache) the kernels once, before the clock of the progress starts.
-    evaluate(compiled, files[0].schema.empty_table())
+    evaluate(compiled, pa.Table.from_batches([], schema=files[0].schema))  # (`empty_table` imports pandas)
     shared = Shared(compiled, validation)
 
     run_id = options.run_id or new_run_id(started)
@@ -282,20 +280,6 @@ def run(options: RunOptions) -> RunSummary:
     staging.publish()
     tiers = [(t.code, t.label, tier_rows.get(t.code, 0)) for t in scorecard.tiers]
     return RunSummary(manifest=manifest, output_dir=output_dir, period=period, tiers=tiers)
-
-
-def _import_in_background(*modules: str) -> None:
-    """Start importing what the fast checks will need (pandas for GX's dtype rules, Polars for the
-    key hashes: about a second together) while the run reads footers and loads its kernels, rather
-    than inside the first tasks, where the import would hold up both threads."""
-    import importlib
-    import threading
-
-    def load() -> None:
-        for module in modules:
-            importlib.import_module(module)
-
-    threading.Thread(target=load, name="tierline-imports", daemon=True).start()
 
 
 def _no_duplicates(validation: Any) -> dict[int, pa.Array]:

@@ -111,12 +111,28 @@ def unique_columns(plan: ValidationPlan) -> list[str]:
 
 def unique_hashes(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -> dict[int, np.ndarray]:
     """Pass 1 of global uniqueness: per unique check, its column's value hashes in one partition."""
-    from expectations.checks import value_hashes
+    from expectations.checks import hashable_values
     from expectations.suite import suite_table
 
     table = suite_table(table, scorecard)
-    return {p: value_hashes(table.column(plan.checks[p].column)) for p in plan.unique_positions
+    return {p: value_hashes(hashable_values(table.column(plan.checks[p].column))) for p in plan.unique_positions
             if plan.checks[p].column in table.column_names}
+
+
+def value_hashes(values: pa.Array) -> np.ndarray:
+    """64-bit hashes of `expectations.checks.hashable_values` (Numba: no per-row Python)."""
+    from kernels.hashing import hash_bytes, hash_words
+
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
+        return hash_words(values.to_numpy(zero_copy_only=False).view(np.uint64))
+    _, offset_buffer, data = values.buffers()
+    large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if large else np.int32)
+    offsets = offsets[values.offset:values.offset + len(values) + 1].astype(np.int64)
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    return hash_bytes(offsets, data)
 
 
 @dataclass(frozen=True)
@@ -151,15 +167,16 @@ class HashSpill:
             np.save(self.path(partition, position, "hashes"), grouped)
             np.save(self.path(partition, position, "cuts"), cuts)
 
-    def read(self, partitions: int, position: int, bucket: int) -> list[np.ndarray]:
-        """Every partition's hashes in one bucket (memory-mapped: only that slice is read)."""
-        pieces = []
-        for i in range(partitions):
-            if os.path.exists(self.path(i, position, "cuts")):
-                cuts = np.load(self.path(i, position, "cuts"))
-                grouped = np.load(self.path(i, position, "hashes"), mmap_mode="r")
-                pieces.append(np.array(grouped[cuts[bucket]:cuts[bucket + 1]]))
-        return pieces
+    def open(self, partitions: int, position: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every partition's (memory-mapped hashes, bucket edges) for one unique check."""
+        return [(np.load(self.path(i, position, "hashes"), mmap_mode="r"), np.load(self.path(i, position, "cuts")))
+                for i in range(partitions) if os.path.exists(self.path(i, position, "cuts"))]
+
+    @staticmethod
+    def bucket(opened: list[tuple[np.ndarray, np.ndarray]], bucket: int) -> np.ndarray:
+        """One bucket's hashes from every partition (only those pages are read)."""
+        pieces = [grouped[cuts[bucket]:cuts[bucket + 1]] for grouped, cuts in opened]
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64)
 
 
 def candidates(plan: ValidationPlan, spill: HashSpill, partitions: int) -> dict[int, np.ndarray]:
@@ -170,26 +187,30 @@ def candidates(plan: ValidationPlan, spill: HashSpill, partitions: int) -> dict[
 
     from kernels.hashing import repeated_values
 
-    def repeated_in(job: tuple[int, int]) -> np.ndarray:
-        pieces = spill.read(partitions, *job)
-        return repeated_values(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64))
-
     found = {}
     with ThreadPoolExecutor(max_workers=min(spill.buckets, os.cpu_count() or 1)) as pool:
         for p in plan.unique_positions:
-            found[p] = np.concatenate(list(pool.map(repeated_in, [(p, b) for b in range(spill.buckets)])))
+            opened = spill.open(partitions, p)
+            found[p] = np.concatenate(list(pool.map(lambda b: repeated_values(HashSpill.bucket(opened, b)),
+                                                    range(spill.buckets))))
+            del opened
     return {p: c for p, c in found.items() if len(c)}
 
 
 def candidate_counts(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table,
                      candidate_hashes: Mapping[int, np.ndarray]) -> dict[int, pa.Table]:
     """Pre-pass 2: exact value counts of the rows whose hash is a candidate, in one partition."""
-    from expectations.checks import candidate_value_counts
+    from expectations.checks import candidate_value_counts, hashable_values
     from expectations.suite import suite_table
 
     table = suite_table(table, scorecard)
-    return {p: candidate_value_counts(table.column(plan.checks[p].column), c) for p, c in candidate_hashes.items()
-            if plan.checks[p].column in table.column_names}
+    counts = {}
+    for p, repeated in candidate_hashes.items():
+        if plan.checks[p].column in table.column_names:
+            column = table.column(plan.checks[p].column)
+            candidate_rows = np.isin(value_hashes(hashable_values(column)), repeated)
+            counts[p] = candidate_value_counts(column, candidate_rows)
+    return counts
 
 
 def duplicated_values(plan: ValidationPlan, counts: Sequence[Mapping[int, pa.Table]]) -> dict[int, pa.Array]:

@@ -156,26 +156,28 @@ class HashSpill:
         return cls(directory, buckets)
 
     def path(self, partition: int, position: int, what: str) -> str:
-        return os.path.join(self.directory, f"p{partition:05d}-c{position:03d}-{what}.npy")
+        return os.path.join(self.directory, f"p{partition:05d}-c{position:03d}.{what}")
 
     def write(self, partition: int, hashes: Mapping[int, np.ndarray]) -> None:
-        """One partition's hashes grouped by bucket (their top bits), and the buckets' edges."""
+        """One partition's hashes grouped by bucket (their top bits, raw uint64), and the edges."""
         from kernels.hashing import group_by_top_bits
 
         for position, values in hashes.items():
             grouped, cuts = group_by_top_bits(values, self.buckets.bit_length() - 1)
-            np.save(self.path(partition, position, "hashes"), grouped)
+            grouped.tofile(self.path(partition, position, "hashes"))
             np.save(self.path(partition, position, "cuts"), cuts)
 
-    def open(self, partitions: int, position: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every partition's (memory-mapped hashes, bucket edges) for one unique check."""
-        return [(np.load(self.path(i, position, "hashes"), mmap_mode="r"), np.load(self.path(i, position, "cuts")))
-                for i in range(partitions) if os.path.exists(self.path(i, position, "cuts"))]
+    def open(self, partitions: int, position: int) -> list[tuple[str, np.ndarray]]:
+        """Every partition's (hash file, bucket edges) for one unique check."""
+        return [(self.path(i, position, "hashes"), np.load(self.path(i, position, "cuts") + ".npy"))
+                for i in range(partitions) if os.path.exists(self.path(i, position, "cuts") + ".npy")]
 
     @staticmethod
-    def bucket(opened: list[tuple[np.ndarray, np.ndarray]], bucket: int) -> np.ndarray:
-        """One bucket's hashes from every partition (only those pages are read)."""
-        pieces = [grouped[cuts[bucket]:cuts[bucket + 1]] for grouped, cuts in opened]
+    def bucket(opened: list[tuple[str, np.ndarray]], bucket: int) -> np.ndarray:
+        """One bucket's hashes from every partition: plain reads of those bytes (a memory map would
+        keep every page it touched resident, and peak memory would grow with the register)."""
+        pieces = [np.fromfile(path, dtype=np.uint64, count=int(cuts[bucket + 1] - cuts[bucket]),
+                              offset=int(cuts[bucket]) * 8) for path, cuts in opened]
         return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64)
 
 

@@ -261,30 +261,33 @@ def _rules(plan, values, tier, errors, stack, conditions, start, end):
 @njit(nogil=True, cache=True)
 def _reasons(plan, points, tier, from_score, reasons, start, end):
     n_components = plan.comp_slot.shape[0]
+    # The components that can give a reason (their score sets tiers, their max is known): once.
+    eligible = np.empty(n_components, dtype=np.int64)
+    m = 0
+    for c in range(n_components):
+        if plan.reason_mask[plan.comp_score[c]] and not np.isnan(plan.comp_max[c]):
+            eligible[m] = c
+            m += 1
+    shortfall = np.empty(max(m, 1))
     for i in range(start, end):
         for k in range(reasons.shape[0]):
             reasons[k, i] = -1
         if tier[i] < 0 or not from_score[i]:
             continue
+        for e in range(m):
+            c = eligible[e]
+            shortfall[e] = plan.comp_weight[c] * (plan.comp_max[c] - points[c, i])  # NaN never wins
         for k in range(reasons.shape[0]):
             best = -1
             best_shortfall = 0.0
-            for c in range(n_components):
-                if not plan.reason_mask[plan.comp_score[c]] or np.isnan(plan.comp_max[c]):
-                    continue
-                taken = False
-                for j in range(k):
-                    if reasons[j, i] == c:
-                        taken = True
-                if taken:
-                    continue
-                shortfall = plan.comp_weight[c] * (plan.comp_max[c] - points[c, i])
-                if shortfall > best_shortfall:  # strict: ties keep component order
-                    best = c
-                    best_shortfall = shortfall
+            for e in range(m):
+                if shortfall[e] > best_shortfall:  # strict: ties keep component order
+                    best = e
+                    best_shortfall = shortfall[e]
             if best < 0:
                 break
-            reasons[k, i] = best
+            reasons[k, i] = eligible[best]
+            shortfall[best] = 0.0  # taken: only a positive shortfall is a reason
 
 
 @njit(nogil=True, cache=True)

@@ -6,6 +6,11 @@ and returns every output row by key: scored rows carry `tier` (from the Hive pat
 column; quarantined rows carry `tier = None` and their `errors`. It also checks that the input row
 count equals scored + quarantined, and, for scorecards without `aggregate`, that the plain-Python
 oracle (`tests/oracle.py`) gives each row the same tier.
+
+`run_generated("arrears", tmp_path)` runs the scheme's synthetic register generator
+(`pipeline.generators`) through `tierline run` under the default 5% invalid limit and returns the
+register, the scored rows and the quarantine, having checked what every scheme's generated run
+must show: exit code 0, nothing lost, unique keys, and some but fewer than 5% of rows quarantined.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from oracle import evaluate_register
 from pipeline.cli import main
+from pipeline.generators import generator
 from schemas.load import load_scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,18 +54,22 @@ def register(scheme: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.table(columns)
 
 
+def _run(scheme: str, table: pa.Table, root: Path, period: str, *options: str) -> Path:
+    """Write `table` as the register `root/register`, `tierline run` it into `root/out`; the output."""
+    source, output = root / "register", root / "out"
+    source.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, source / "part-000.parquet")
+    code = main(["run", str(scorecard_path(scheme)), "--input", str(source), "--output", str(output),
+                 "--period", period, "--quiet", *options])
+    assert code == 0, f"tierline run exited {code}"
+    return output
+
+
 def grade(scheme: str, rows: Sequence[Mapping[str, Any]], tmp_path: Path, *, oracle: bool = True,
           extra: Sequence[str] = ()) -> dict[Any, dict[str, Any]]:
     """Run `scorecards/<scheme>.yaml` over `rows`; every output row by key (see the module doc)."""
     scorecard = load_scorecard(scorecard_path(scheme))
-    source = tmp_path / "register"
-    source.mkdir(parents=True, exist_ok=True)
-    pq.write_table(register(scheme, rows), source / "part-000.parquet")
-    output = tmp_path / "out"
-    code = main(["run", str(scorecard_path(scheme)), "--input", str(source), "--output", str(output),
-                 "--period", "test", "--max-invalid-fraction", "1", "--quiet", *extra])
-    assert code == 0, f"tierline run exited {code}"
-
+    output = _run(scheme, register(scheme, rows), tmp_path, "test", "--max-invalid-fraction", "1", *extra)
     graded: dict[Any, dict[str, Any]] = {}
     for path in sorted((output / "period=test").glob("tier=*/*.parquet")):
         tier = path.parent.name.removeprefix("tier=")
@@ -81,3 +93,37 @@ def tiers(scheme: str, rows: Sequence[Mapping[str, Any]], tmp_path: Path) -> lis
     graded = grade(scheme, rows, tmp_path)
     key = load_scorecard(scorecard_path(scheme)).key
     return [graded[row[key]]["tier"] for row in rows]
+
+
+def run_generated(scheme: str, tmp_path: Path, rows: int = 4000, seed: int = 7, *,
+                  extra: Sequence[str] = ()) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """`rows` generated register rows (`default_rng(seed)`) through `tierline run`, default limits.
+
+    Returns (register, scored, quarantined); `scored` has `tier` from the Hive path as plain
+    strings. Checks exit code 0 (under the default 5% invalid limit), that nothing is lost, that
+    keys are unique and that 0 < quarantined rows < 5% of the register. For a scorecard with
+    `aggregate`, a scored row is an entity: its `rows` column counts the register rows it took, and
+    the key is unique per entity, not per register row.
+    """
+    scorecard = load_scorecard(scorecard_path(scheme))
+    table = generator(scheme)(rows, np.random.default_rng(seed))
+    output = _run(scheme, table, tmp_path, "gen", *extra)  # no --max-invalid-fraction: the default 5%
+    tier = ds.partitioning(pa.schema([("tier", pa.string())]), flavor="hive")
+    scored = ds.dataset(output / "period=gen", partitioning=tier).to_table()
+    quarantined = pq.read_table(output / "_quarantine" / "period=gen")
+
+    key = scorecard.key
+    register_keys, scored_keys = table.column(key).to_pylist(), scored.column(key).to_pylist()
+    quarantined_keys = quarantined.column(key).to_pylist()
+    if getattr(scorecard, "aggregate", None) is None:
+        assert len(set(register_keys)) == table.num_rows, "the register's keys are not unique"
+        assert scored.num_rows + quarantined.num_rows == table.num_rows, "input rows != scored + quarantined"
+        output_keys = scored_keys + quarantined_keys
+    else:
+        assert sum(scored.column("rows").to_pylist()) + quarantined.num_rows == table.num_rows, \
+            "input rows != rows of the scored entities + quarantined"
+        output_keys = scored_keys  # one row per entity; an entity's bad rows may be quarantined
+    assert len(set(output_keys)) == len(output_keys), "a key is output twice"
+    assert set(scored_keys) | set(quarantined_keys) == set(register_keys), "a key is lost or made up"
+    assert 0 < quarantined.num_rows < 0.05 * table.num_rows
+    return table, scored, quarantined

@@ -7,13 +7,12 @@ that one item moves the total across A ≥ 75 / B 40-75 / C < 40.
 
 from __future__ import annotations
 
-import numpy as np
-import pyarrow.parquet as pq
+from pathlib import Path
+
 import pytest
 
 from pipeline.cli import main
-from pipeline.generators import generator
-from schemes import grade, scorecard_path
+from schemes import grade, run_generated, scorecard_path
 
 SCHEME = "equipment_abc"
 BASE = {"production_impact": "ordinary", "original_value_10k": 75.0, "utilisation_pct": 60.0,
@@ -89,13 +88,9 @@ def test_invalid_rows(graded: dict, case: str) -> None:
     assert set(graded[case]["errors"]) == INVALID[case][1]
 
 
-def test_generator_runs(tmp_path) -> None:
-    table = generator(SCHEME)(5_000, np.random.default_rng(2))
-    pq.write_table(table, tmp_path / "part-0.parquet")
-    assert main(["run", str(scorecard_path(SCHEME)), "--input", str(tmp_path / "part-0.parquet"),
-                 "--output", str(tmp_path / "out"), "--period", "g", "--quiet"]) == 0
-    tiers = set(pq.read_table(tmp_path / "out" / "period=g", partitioning="hive").column("tier").to_pylist())
-    assert tiers == {"A", "B", "C"}
+def test_generated_register_runs(tmp_path: Path) -> None:
+    _, scored, _ = run_generated(SCHEME, tmp_path, 5_000, seed=2)
+    assert set(scored.column("tier").to_pylist()) == {"A", "B", "C"}
 
 
 def test_check_accepts_the_scorecard() -> None:

@@ -11,15 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from oracle import evaluate_aggregate
 from pipeline.cli import main
-from pipeline.generators import generator
 from registers import write_register
-from schemes import register, scorecard_path
+from schemes import register, run_generated, scorecard_path
 from schemas.load import load_scorecard
 
 SCHEME = "lec_hazard"
@@ -136,13 +134,9 @@ def test_nothing_lost_and_oracle_agrees(graded: dict) -> None:
     assert got == [e for e in expected if rows[[r["serial"] for r in rows].index(e[0])]["hazard_id"] != "off-scale"]
 
 
-def test_generator_runs(tmp_path: Path) -> None:
-    table = generator(SCHEME)(3000, np.random.default_rng(1))
+def test_generated_register_runs(tmp_path: Path) -> None:
+    table, scored, _ = run_generated(SCHEME, tmp_path, 3000, seed=1)  # several raters' rows per hazard
     assert {"hazard_id", "rater", "L", "E", "C", "major_condition"} <= set(table.column_names)
-    pq.write_table(table, tmp_path / "part-0.parquet")
-    assert main(["run", str(scorecard_path(SCHEME)), "--input", str(tmp_path / "part-0.parquet"),
-                 "--output", str(tmp_path / "out"), "--period", "g", "--quiet"]) == 0
-    scored = pq.read_table(tmp_path / "out" / "period=g", partitioning="hive")
     assert set(scored.column("tier").to_pylist()) >= {"major", "high", "significant", "general", "low"}
 
 

@@ -12,14 +12,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import numpy as np
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline.generators import generator
-from schemes import grade, scorecard_path
+from schemes import grade, run_generated, scorecard_path
 
 SCHEME = "loan_five_class"
 TIERS = ["normal", "special_mention", "substandard", "doubtful", "loss"]
@@ -119,18 +115,8 @@ def test_check_accepts_the_scorecard(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_generated_register_runs(tmp_path: Path) -> None:
-    table = generator(SCHEME)(4000, np.random.default_rng(7))
+    table, scored, _ = run_generated(SCHEME, tmp_path)
     assert {"loan_id", "days_overdue", "secured", "balance"} <= set(table.column_names)
-    assert len(set(table.column("loan_id").to_pylist())) == table.num_rows
-    (tmp_path / "register").mkdir()
-    pq.write_table(table, tmp_path / "register" / "part-000.parquet")
-    code = main(["run", str(scorecard_path(SCHEME)), "--input", str(tmp_path / "register"),
-                 "--output", str(tmp_path / "out"), "--period", "gen", "--quiet"])
-    assert code == 0  # under the default 5% invalid limit
-    scored = ds.dataset(tmp_path / "out" / "period=gen", partitioning="hive").to_table()
-    quarantined = pq.read_table(tmp_path / "out" / "_quarantine" / "period=gen")
-    assert scored.num_rows + quarantined.num_rows == table.num_rows
-    assert 0 < quarantined.num_rows < 0.05 * table.num_rows
     assert set(scored.column("tier").to_pylist()) == set(TIERS)
     assert {"loan_id", "days_overdue", "secured", "balance", "tier_rank", "tier_label", "provision_rate",
             "provision", "non_performing"} <= set(scored.column_names)

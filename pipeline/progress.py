@@ -11,7 +11,8 @@ class Progress:
     """Counts finished partitions and rows; `update` is called once per finished partition."""
 
     def __init__(self, total_rows: int, total_partitions: int, stream: TextIO | None = None,
-                 log_every: float = 10.0, enabled: bool = True):
+                 log_every: float = 10.0, enabled: bool = True, what: str = "scored"):
+        self.what = what  # the pass, in the past tense: "scored", "ranked", "grouped", …
         self.total_rows = total_rows
         self.total_partitions = total_partitions
         self.stream = stream or sys.stderr
@@ -29,10 +30,10 @@ class Progress:
         if self.interactive:
             from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
 
-            self._bar = Bar(TextColumn("scoring"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} rows"),
+            self._bar = Bar(TextColumn(self.what), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} rows"),
                             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), transient=True)
             self._bar.__enter__()
-            self._task = self._bar.add_task("scoring", total=self.total_rows, rate="")
+            self._task = self._bar.add_task(self.what, total=self.total_rows, rate="")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -55,5 +56,5 @@ class Progress:
         now = time.monotonic()
         if now - self._last_log >= self.log_every or self.partitions == self.total_partitions:
             self._last_log = now
-            print(f"tierline: scored {self.partitions}/{self.total_partitions} partitions, "
+            print(f"tierline: {self.what} {self.partitions}/{self.total_partitions} partitions, "
                   f"{self.rows:,}/{self.total_rows:,} rows, {self.rate:,.0f} rows/s", file=self.stream, flush=True)

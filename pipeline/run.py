@@ -187,29 +187,34 @@ def run(options: RunOptions) -> RunSummary:
             if optimistic:  # the scoring tasks hash the unique columns; duplicates are judged after
                 shared = replace(shared, duplicates=_no_duplicates(validation), spill=spill)
             else:
-                _map(unique_hashes_task, shared, partitions, (spill,), options, None)
+                with _progress(options, total_rows, partitions, "hashed keys of") as progress:
+                    _map(unique_hashes_task, shared, partitions, (spill,), options, progress)
                 duplicates, _ = _duplicates(shared, spill, partitions, options)
                 shared = replace(shared, duplicates=duplicates)
         elif validation.mode == "gx":
             offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
             shared = replace(shared, offsets=offsets)
         if scorecard.aggregate is not None:  # rows first, then their entities (pipeline/aggregate.py)
-            rows, _ = _map(row_scores_task, shared, partitions, (), options, None)
+            with _progress(options, total_rows, partitions, "grouped") as progress:
+                rows, _ = _map(row_scores_task, shared, partitions, (), options, progress)
             entities, fates = group_entities(compiled, rows)
             del rows
             shared = replace(shared, entities=entities, fates=tuple(fates))
         elif scorecard.tiering.kind == "quantiles":  # ranks are global: first gather the valid values
-            values, _ = _map(population_task, shared, partitions, (), options, None)
+            with _progress(options, total_rows, partitions, "ranked") as progress:
+                values, _ = _map(population_task, shared, partitions, (), options, progress)
             population = np.sort(np.concatenate(values)) if values else np.zeros(0)
             shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))
-        with Progress(total_rows, len(partitions), enabled=options.progress) as progress:
+        with _progress(options, total_rows, partitions, "scored") as progress:
             results, scheduler = _map(score_partition_task, shared, partitions, (destination,), options, progress)
         if optimistic:
             duplicates, touched = _duplicates(shared, shared.spill, partitions, options)
             if touched:  # score again the partitions that hold a duplicate, now that it is known
                 shared = replace(shared, duplicates=duplicates, spill=None)
-                again, _ = _map(score_partition_task, shared, [partitions[i] for i in touched], (destination,),
-                                options, None)
+                again_rows = sum(partitions[i].num_rows for i in touched)
+                with _progress(options, again_rows, touched, "scored again (duplicates)") as progress:
+                    again, _ = _map(score_partition_task, shared, [partitions[i] for i in touched], (destination,),
+                                    options, progress)
                 for index, result in zip(touched, again):
                     results[index] = result
     except BaseException:
@@ -282,6 +287,11 @@ def run(options: RunOptions) -> RunSummary:
     return RunSummary(manifest=manifest, output_dir=output_dir, period=period, tiers=tiers)
 
 
+def _progress(options: RunOptions, rows: int, partitions: Sequence[Any], what: str) -> Progress:
+    """Progress of one pass over the register (every pass is long on a large one)."""
+    return Progress(rows, len(partitions), enabled=options.progress, what=what)
+
+
 def _no_duplicates(validation: Any) -> dict[int, pa.Array]:
     """Every unique check with an empty set of duplicates (an absent check is judged per partition)."""
     return {p: pa.array([], pa.null()) for p in validation.unique_positions}
@@ -299,7 +309,8 @@ def _duplicates(shared: Shared, spill: HashSpill, partitions: list, options: Run
     duplicates = _no_duplicates(validation)
     if not repeated:
         return duplicates, []
-    counts, _ = _map(candidate_counts_task, replace(shared, spill=None), partitions, (repeated,), options, None)
+    with _progress(options, sum(p.num_rows for p in partitions), partitions, "counted repeated keys in") as progress:
+        counts, _ = _map(candidate_counts_task, replace(shared, spill=None), partitions, (repeated,), options, progress)
     duplicates.update(duplicated_values(validation, counts))
     touched = [i for i, found in enumerate(counts) if any(table.num_rows for table in found.values())]
     return duplicates, touched

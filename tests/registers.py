@@ -202,6 +202,30 @@ def write_scorecard(path: Path, text: str) -> Path:
     return path
 
 
+# --- a scorecard for the validation tests ------------------------------------------------------
+
+# One check of every kind on four inputs (regex, between with a default, in_set, a float's finite
+# bounds, the key's global unique), shared by tests/test_validation_run.py and tests/test_data_docs.py.
+CHECKED_SCORECARD = """\
+scorecard: checked
+version: 1
+key: id
+inputs:
+  id: {type: string, required: true, regex: "^K[0-9]+$"}
+  amount: {type: float, min: 0}
+  kind: {type: category, values: [a, b]}
+  level: {type: int, min: 1, max: 5, default: 3}
+score:
+  components:
+    - {name: amount, input: amount, bands: [{from: 100, points: 2}, {to: 100, points: 1}], missing: 0}
+    - {name: level, input: level, value: true}
+tiers:
+  levels:
+    - {tier: high, from: 5}
+    - {tier: low, to: 5}
+"""
+
+
 # --- running the command --------------------------------------------------------------------
 
 

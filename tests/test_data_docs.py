@@ -27,29 +27,12 @@ import yaml
 from expectations.datadocs import build_data_docs, map_result, validation_result
 from expectations.suite import suite_for, suite_table
 from pipeline.cli import main
+from registers import CHECKED_SCORECARD
 from schemas.load import load_scorecard
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-SCORECARD = """\
-scorecard: checked
-version: 1
-key: id
-expectations: extra.json
-inputs:
-  id: {type: string, required: true, regex: "^K[0-9]+$"}
-  amount: {type: float, min: 0}
-  kind: {type: category, values: [a, b]}
-  level: {type: int, min: 1, max: 5, default: 3}
-score:
-  components:
-    - {name: amount, input: amount, bands: [{from: 100, points: 2}, {to: 100, points: 1}], missing: 0}
-    - {name: level, input: level, value: true}
-tiers:
-  levels:
-    - {tier: high, from: 5}
-    - {tier: low, to: 5}
-"""
+SCORECARD = CHECKED_SCORECARD.replace("key: id\n", "key: id\nexpectations: extra.json\n")
 # Passes with 2 of 10 non-null amounts over 100 (200 and inf): a success that still counts failures.
 EXTRA_SUITE = {"name": "extra", "expectations": [
     {"type": "expect_column_values_to_be_between", "kwargs": {"column": "amount", "max_value": 100, "mostly": 0.5},

@@ -15,25 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
+from registers import CHECKED_SCORECARD as SCORECARD
 
-SCORECARD = """\
-scorecard: checked
-version: 1
-key: id
-inputs:
-  id: {type: string, required: true, regex: "^K[0-9]+$"}
-  amount: {type: float, min: 0}
-  kind: {type: category, values: [a, b]}
-  level: {type: int, min: 1, max: 5, default: 3}
-score:
-  components:
-    - {name: amount, input: amount, bands: [{from: 100, points: 2}, {to: 100, points: 1}], missing: 0}
-    - {name: level, input: level, value: true}
-tiers:
-  levels:
-    - {tier: high, from: 5}
-    - {tier: low, to: 5}
-"""
 
 ROWS = [  # (id, amount, kind, level, expected error codes)
     ("K1", 10.0, "a", 1, set()),

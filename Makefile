@@ -19,6 +19,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-heavy: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,heavy]'
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m heavy
 
 bench: $(STAMP)

@@ -11,7 +11,7 @@ import sys
 import traceback
 from typing import Sequence
 
-from schemas.errors import TierlineError, UsageError
+from schemas.errors import Interrupted, TierlineError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="target rows per task (default 250,000)")
     run.add_argument("--data-docs", metavar="DIR",
                      help="build Great Expectations Data Docs of the run's validation in DIR")
+    run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                     help="wait up to SECONDS for another run of the same output and period (default: fail at once)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
 
     check = commands.add_parser("check", help="parse and lint scorecards")
@@ -75,14 +77,18 @@ def _run(args: argparse.Namespace) -> int:
     from pipeline.partitions import DEFAULT_TARGET_ROWS
     from pipeline.report import print_summary
     from pipeline.run import RunOptions, run
+    from pipeline.signals import handle_signals
 
-    summary = run(RunOptions(
-        scorecard=args.scorecard, inputs=args.input, output=args.output, period=args.period,
-        workers=args.workers, scheduler=args.scheduler, validation=args.validation,
-        max_invalid_fraction=args.max_invalid_fraction,
-        target_rows=DEFAULT_TARGET_ROWS if args.partition_rows is None else args.partition_rows,
-        progress=not args.quiet, data_docs=args.data_docs,
-    ))
+    if args.wait < 0:
+        raise UsageError(f"--wait must be 0 or more seconds, not {args.wait:g}")
+    with handle_signals():
+        summary = run(RunOptions(
+            scorecard=args.scorecard, inputs=args.input, output=args.output, period=args.period,
+            workers=args.workers, scheduler=args.scheduler, validation=args.validation,
+            max_invalid_fraction=args.max_invalid_fraction,
+            target_rows=DEFAULT_TARGET_ROWS if args.partition_rows is None else args.partition_rows,
+            progress=not args.quiet, data_docs=args.data_docs, wait_seconds=args.wait,
+        ))
     if not args.quiet:
         print_summary(summary)
         if "data_docs" in summary.manifest:
@@ -144,6 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"tierline: {error}", file=sys.stderr)
         return error.exit_code
+    except Interrupted as interrupted:
+        if interrupted.published is not None:  # the signal came while the run was committing
+            print(f"tierline: stopped by {interrupted} just after publishing {interrupted.published}", file=sys.stderr)
+        else:
+            print(f"tierline: stopped by {interrupted}; nothing was published and the run's staging was removed",
+                  file=sys.stderr)
+        return interrupted.exit_code
     except KeyboardInterrupt:
         print("tierline: interrupted; nothing was published", file=sys.stderr)
         return 130

@@ -17,7 +17,8 @@ from pipeline.encode import evaluate, tier_values
 from pipeline.inputs import read_row_groups
 from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
-from pipeline.publish import validate_tier_code
+from pipeline.cancel import check as check_not_cancelled, writing
+from pipeline.publish import part_file_name, validate_tier_code
 from pipeline.validate import (
     CheckCounts, HashSpill, ValidationPlan, apply_checks, apply_gx, candidate_counts, drop_no_rule_of_invalid_rows,
     gx_unique_columns_task_values, unique_columns, unique_hashes,
@@ -71,13 +72,17 @@ class Shared:
     entities: Any = None  # aggregate: pipeline.aggregate.Entities, every entity's outcome
     fates: tuple = ()  # aggregate: per partition, pipeline.aggregate.RowFates of its valid rows
     spill: Any = None  # fast `unique` judged after scoring: where the tasks leave their hashes
+    run_id: str = ""  # the run the tasks belong to (pipeline.cancel stops them before its cleanup)
 
 
 def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -> None:
     """Pre-pass 1 of global uniqueness (fast): hashes of the unique columns' values in one partition,
     written to the run's staging area by bucket (`pipeline.validate.HashSpill`)."""
-    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
-    spill.write(partition.index, unique_hashes(shared.validation, shared.compiled.scorecard, table))
+    with writing(shared.run_id):
+        table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+        hashes = unique_hashes(shared.validation, shared.compiled.scorecard, table)
+        check_not_cancelled(shared.run_id)
+        spill.write(partition.index, hashes)
 
 
 def candidate_counts_task(shared: Shared, partition: Partition, candidate_hashes: dict) -> dict:
@@ -134,11 +139,22 @@ def _remove_earlier_files(compiled: Compiled, destination: Destination, name: st
 
 
 def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
+    with writing(shared.run_id):
+        return _score_partition(shared, partition, destination)
+
+
+def _score_partition(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
+    """Read, validate and score one partition; write its tier parts and quarantine into staging.
+
+    Directories are made one level at a time, never with parents: once the run's cleanup removed
+    the staging root, a late write fails instead of making the tree again."""
     compiled = shared.compiled
     table = read_row_groups(partition.path, partition.row_groups, None)
     input_rows = table.num_rows
     if shared.spill is not None:  # the unique columns' hashes, from the read this task makes anyway
-        shared.spill.write(partition.index, unique_hashes(shared.validation, compiled.scorecard, table))
+        hashes = unique_hashes(shared.validation, compiled.scorecard, table)
+        check_not_cancelled(shared.run_id)
+        shared.spill.write(partition.index, hashes)
     evaluation, check_counts = _validated(shared, partition, table)
     group_rows, behind = None, 0
     if shared.entities is not None:  # aggregate: write entities, not rows
@@ -147,18 +163,20 @@ def score_partition_task(shared: Shared, partition: Partition, destination: Dest
         evaluation, group_rows, behind = merged.evaluation, merged.group_rows, merged.behind
     output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough),
                            group_rows)
-    name = f"part-{partition.index:05d}.parquet"
+    name = part_file_name(partition.index, destination.run_id)
+    check_not_cancelled(shared.run_id)
     _remove_earlier_files(compiled, destination, name)
     tier_rows: Counter[str] = Counter()
     for tier_index, start, end in output.tier_bounds:
         code = compiled.scorecard.tiers[tier_index].code
         directory = Path(destination.data_dir) / f"tier={validate_tier_code(code)}"
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(exist_ok=True)
+        check_not_cancelled(shared.run_id)
         pq.write_table(output.scored.slice(start, end - start), directory / name, compression=COMPRESSION)
         tier_rows[code] += end - start
     quarantined = output.quarantine.num_rows
     if quarantined:
-        Path(destination.quarantine_dir).mkdir(parents=True, exist_ok=True)
+        check_not_cancelled(shared.run_id)
         pq.write_table(output.quarantine, Path(destination.quarantine_dir) / name, compression=COMPRESSION)
     return PartitionResult(
         index=partition.index, input_rows=input_rows, scored_rows=output.scored.num_rows,

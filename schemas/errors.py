@@ -50,3 +50,27 @@ class InternalError(TierlineError):
     """A bug in tierline: exit 4."""
 
     exit_code = 4
+
+
+class OutputError(TierlineError):
+    """The output cannot be written (a full disk, a read-only or vanished directory): exit 3,
+    nothing published, the previous output as it was."""
+
+    exit_code = 3
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGINT during a command: exit 128 + the signal number, nothing published.
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)  # args = (signum,), so it pickles and compares plainly
+        self.signum = signum
+        self.exit_code = 128 + signum
+        self.published: str | None = None  # set when the signal was held back until a publish ended
+
+    def __str__(self) -> str:
+        import signal
+
+        return signal.Signals(self.signum).name

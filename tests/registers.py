@@ -304,7 +304,7 @@ class Published:
     other_result: subprocess.CompletedProcess
 
     def copy_output(self, target: Path) -> Path:
-        shutil.copytree(self.output, target)
+        shutil.copytree(self.output, target, symlinks=True)  # as `cp -a`: the published links stay links
         return target
 
 

@@ -45,7 +45,7 @@ from registers import (  # noqa: F401 - `published` is a fixture
 )
 from schemas.load import load_scorecard
 
-PART_NAME = re.compile(r"part-.*\.parquet")
+PART_NAME = re.compile(r"part-\d{5}-[A-Za-z0-9_.-]+\.parquet")  # partition, then run id
 TIER_RANKS = {"A": 1, "B": 2, "C": 3}
 TIER_LABELS = {"A": "A类设备", "B": "B类设备", "C": "C类设备"}
 
@@ -70,9 +70,15 @@ def test_layout_is_hive_partitioned_with_quarantine_and_manifest(published: Publ
     output = published.output
 
     assert sorted(p.name for p in output.iterdir()) == [
-        "_manifests", "_quarantine", f"period={OTHER_PERIOD}", f"period={PERIOD}"]  # no `_staging`
+        "_manifests", "_quarantine", "_versions", f"period={OTHER_PERIOD}", f"period={PERIOD}"]  # no `_staging`
     assert sorted(p.name for p in (output / "_manifests").iterdir()) == [
         f"period={OTHER_PERIOD}.json", f"period={PERIOD}.json"]
+    # SPEC §4's paths are links into the published version (pipeline/publish.py), one version per period
+    run_id = manifest(output, PERIOD)["run_id"]
+    for path in (output / f"period={PERIOD}", output / "_quarantine" / f"period={PERIOD}",
+                 output / "_manifests" / f"period={PERIOD}.json"):
+        assert path.is_symlink() and path.resolve().is_relative_to(output / "_versions" / f"period={PERIOD}" / run_id)
+    assert sorted(p.name for p in (output / "_versions" / f"period={PERIOD}").iterdir()) == sorted([".lock", "current", run_id])
     files = tier_files(output, PERIOD)
     assert sorted(files) == ["A", "B", "C"]
     for tier, paths in files.items():
@@ -233,7 +239,7 @@ def test_rerun_replaces_the_period_and_leaves_others(published: Published, tmp_p
 
     assert result.returncode == 0, result.stderr
     assert sorted(tier_files(output, PERIOD)) == ["B"]
-    assert not (output / "_quarantine" / f"period={PERIOD}").exists()
+    assert list((output / "_quarantine" / f"period={PERIOD}").iterdir()) == []  # the old invalid rows are gone
     counts = manifest(output, PERIOD)["counts"]
     assert counts["quarantined"] == 0 and counts["errors"] == {}
     assert counts["scored"] == counts["tiers"]["B"] == only_b.num_rows
@@ -395,7 +401,7 @@ def test_usage_error_creates_nothing(tmp_path: Path, published: Published) -> No
     assert not (tmp_path / "new").exists()
 
 
-def test_too_many_invalid_rows_exit_1_and_keep_the_quarantine_in_staging(published: Published,
+def test_too_many_invalid_rows_exit_1_and_keep_the_unpublished_quarantine(published: Published,
                                                                          tmp_path: Path) -> None:
     output = published.copy_output(tmp_path / "out")
     before = snapshot(output)
@@ -407,16 +413,17 @@ def test_too_many_invalid_rows_exit_1_and_keep_the_quarantine_in_staging(publish
 
     line = assert_one_line_failure(result, 1)
     assert "0.1" in line
-    match = re.search(r"(/\S*_staging\S*)", line)
+    match = re.search(r"(/\S*_versions\S*)", line)
     assert match, line
     kept = Path(match.group(1).rstrip(".,;"))
-    assert kept.is_dir() and kept.is_relative_to(output / "_staging")
+    assert kept.is_dir() and kept.is_relative_to(output / "_versions" / f"period={PERIOD}")
     quarantined = read_files(sorted(kept.glob("*.parquet")))
     assert 0.1 * register.num_rows < quarantined.num_rows < register.num_rows
     assert all(quarantined.column("errors").to_pylist())
     assert f"{quarantined.num_rows:,}" in line
-    # Nothing published: the previous output is byte for byte the same outside `_staging`.
-    assert {p: b for p, b in snapshot(output).items() if not p.startswith("_staging")} == before
+    # Nothing published: the previous output is byte for byte the same outside the kept version.
+    kept_version = str(kept.parent.relative_to(output))
+    assert {p: b for p, b in snapshot(output).items() if not p.startswith(kept_version)} == before
 
 
 # --- demo -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The published output reads as a Hive-partitioned dataset in DuckDB, Polars and pyarrow (SPEC §4).
+"""The published output reads as a Hive-partitioned dataset in DuckDB, Polars, pyarrow, pandas and Spark (SPEC §4).
 
 All three read the one session output of `registers.published` (two periods), and their counts
 must be the manifests' counts.
@@ -6,6 +6,7 @@ must be the manifests' counts.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pytest
 
 from registers import OTHER_PERIOD, PERIOD, Published, manifest, published  # noqa: F401 - fixture
 
@@ -87,3 +89,33 @@ def test_pyarrow_dataset_reads_the_output_directory(published: Published) -> Non
     only_a = dataset.to_table(filter=(pc.field("tier") == "A") & (pc.field("period") == PERIOD))
     assert only_a.num_rows == manifest(output, PERIOD)["counts"]["tiers"]["A"]
     assert set(only_a.column("tier_rank").to_pylist()) == {1}
+
+
+def test_pandas_reads_a_period_directory(published: Published) -> None:
+    import pandas as pd
+
+    frame = pd.read_parquet(published.output / f"period={PERIOD}")
+    counts = frame.groupby("tier", observed=True).size().to_dict()
+    assert counts == {t: n for (p, t), n in manifest_counts(published.output).items() if p == PERIOD}
+
+
+@pytest.mark.heavy
+def test_spark_reads_the_output_directory_and_the_glob(published: Published) -> None:
+    """Spark's local file system follows the published links like the other readers (`make test-heavy`
+    installs pyspark; it needs a Java runtime, Debian's `default-jre-headless`)."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime: apt-get install default-jre-headless")
+    pyspark_sql = pytest.importorskip("pyspark.sql", reason="pip install pyspark (make test-heavy does)")
+    spark = (pyspark_sql.SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    try:
+        output = str(published.output)
+        whole = spark.read.parquet(output)
+        by_glob = spark.read.option("basePath", output).parquet(data_glob(published.output))
+        for frame in (whole, by_glob):
+            counts = {(row["period"], row["tier"]): row["count"] for row in frame.groupBy("period", "tier").count().collect()}
+            assert counts == manifest_counts(published.output)
+            assert dict(frame.dtypes)["period"] == "string" and dict(frame.dtypes)["tier"] == "string"
+            assert dict(frame.dtypes)["score"] == "double"
+    finally:
+        spark.stop()

@@ -103,14 +103,14 @@ def test_uniqueness_over_many_hash_buckets(tmp_path: Path, monkeypatch: pytest.M
     # the partitions scored again replaced their first files: no duplicate is left among the scored
     scored = pq.read_table(tmp_path / "out" / "period=p").column("id").to_pylist()
     assert sorted(scored) == sorted(k for k in keys if k not in repeated)
-    assert not list((tmp_path / "out").glob("_staging/*/_hashes"))
+    assert not list((tmp_path / "out").glob("_versions/period=p/*/_hashes"))
 
 
 def test_validation_off_keeps_only_the_scorecards_own_checks(register, tmp_path: Path) -> None:
     scorecard, data = register
     assert _run(scorecard, data, tmp_path / "out", "--validation", "off") == 0
-    # the bands cover every number and nothing else checks: no row is quarantined, so no quarantine
-    assert not (tmp_path / "out" / "_quarantine" / "period=p").exists()
+    # the bands cover every number and nothing else checks: no row is quarantined, the quarantine is empty
+    assert list((tmp_path / "out" / "_quarantine" / "period=p").iterdir()) == []
     assert len(pq.read_table(tmp_path / "out" / "period=p")) == len(ROWS + SECOND_FILE)
     manifest = json.loads((tmp_path / "out" / "_manifests" / "period=p.json").read_text())
     assert manifest["validation"]["expectations"] == []
@@ -128,8 +128,9 @@ def test_an_expectation_below_its_mostly_fails_the_run_and_publishes_nothing(reg
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "amount:too_large" in err[0] and "mostly 0.9" in err[0], err
     assert not (tmp_path / "out" / "period=p").exists()
-    staged = list((tmp_path / "out" / "_staging").glob("*/_quarantine/period=p/*.parquet"))
-    assert staged, "the quarantine stays in staging for inspection"
+    staged = list((tmp_path / "out" / "_versions" / "period=p").glob("*/quarantine/*.parquet"))
+    assert staged, "the quarantine of the unpublished version stays for inspection"
+    assert str(staged[0].parent) in err[0], "and the message says where"
 
 
 def test_dates_and_timestamps_pass_their_type_checks(tmp_path: Path) -> None:

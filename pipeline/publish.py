@@ -268,13 +268,15 @@ class Staging:
             raise InternalError(f"{self.root}: staging already published or discarded")
 
 
-def recover(paths: PeriodPaths) -> list[str]:
+def recover(paths: PeriodPaths, *, keep_rejected: bool = False) -> list[str]:
     """Put the period right after a killed run (call with the period's lock held); what was done.
 
     - a period still in the old layout (real directories) is moved into a version and linked;
     - a `_staging/<run>` of tierline ≤ 0.1 killed mid-publish is rolled back or forward;
     - a missing public link is made again (a run killed before its first commit made them all);
-    - unfinished and rejected versions, and `.current-*` links not yet renamed, are removed.
+    - unfinished versions, and `.current-*` links not yet renamed, are removed; so are rejected
+      versions (a manifest but never published), unless `keep_rejected` (a run tidying another
+      period keeps them for inspection until that period's own next run).
     """
     notes = _recover_legacy_staging(paths)
     notes += _adopt_copied_links(paths)
@@ -286,7 +288,10 @@ def recover(paths: PeriodPaths) -> list[str]:
             _ensure_links(paths)
             if missing:
                 notes.append(f"recovered: linked {', '.join(missing)} to the published version again")
-        removed = _remove_versions(paths, keep={paths.current_version(), paths.previous_version()})
+        keep = {paths.current_version(), paths.previous_version()}
+        if keep_rejected:
+            keep |= {name for name in _listdir(paths.versions) if (paths.versions / name / MANIFEST_FILE).is_file()}
+        removed = _remove_versions(paths, keep=keep)
         if removed:
             notes.append(f"recovered: removed {len(removed)} unpublished run(s) of period {paths.period} "
                          f"({', '.join(sorted(removed))}: killed, failed or rejected)")

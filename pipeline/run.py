@@ -195,7 +195,7 @@ def _recover(paths: PeriodPaths) -> None:
         except UsageError:
             continue  # another run holds it and recovers it itself
         with lock:
-            notes += recover(other)
+            notes += recover(other, keep_rejected=True)
     for note in notes:
         print(f"tierline: {note}", file=sys.stderr, flush=True)
 

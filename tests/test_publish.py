@@ -411,3 +411,15 @@ def test_an_unlinked_lock_file_is_not_a_lock(tmp_path: Path) -> None:
     finally:
         second.release()
         os.close(stale)
+
+
+def test_tidying_another_period_keeps_its_rejected_version(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    stage_run(out, "p1", "r1", {"A": 2}).publish()
+    rejected = stage_run(out, "p1", "r2", {"B": 1}, quarantined=1)
+    rejected.reject()
+    killed = Staging.create(out, "p1", "r3")  # no manifest: a run killed while scoring
+
+    recover(PeriodPaths(out, "p1"), keep_rejected=True)
+
+    assert rejected.root.is_dir() and not killed.root.exists()

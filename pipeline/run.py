@@ -23,7 +23,7 @@ import pyarrow as pa
 from pipeline.aggregate import group_entities
 from pipeline.compile import compile_scorecard, quantile_limits
 from pipeline.encode import evaluate
-from pipeline.inputs import InputFile, resolve_inputs
+from pipeline.inputs import InputFile, is_url, resolve_inputs
 from pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
 from pipeline.progress import Progress
 from pipeline.publish import MANIFESTS_DIR, QUARANTINE_DIR, Staging, validate_period, write_manifest
@@ -80,7 +80,15 @@ def _version() -> str:
 
 
 def _check_options(options: RunOptions) -> str:
-    period = validate_period(options.period or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
+    """The run's period, after refusing what cannot be honoured (exit 2, before anything is read)."""
+    # Only an absent --period defaults: `--period ''` is a mistake to refuse, not today's date.
+    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    period = validate_period(today if options.period is None else options.period)
+    if is_url(options.output):
+        # Until URL outputs are written with the atomic guarantee, a URL would become a local
+        # folder named `s3:` (or `file:`) in the working directory.
+        raise UsageError(f"--output {options.output}: writing to a URL is not built yet; give a local or "
+                         "mounted directory")
     if options.validation not in VALIDATION_MODES:
         raise UsageError(f"--validation must be one of {', '.join(VALIDATION_MODES)}")
     if not 0.0 <= options.max_invalid_fraction <= 1.0:

@@ -1,7 +1,7 @@
 """Resolving `--input` arguments to Parquet files and inspecting their footers (SPEC §3).
 
 Only footers are read here: a register of many gigabytes is planned from metadata alone, and the
-data is read later, row group by row group, inside Dask tasks (`read_row_groups`). Every failure is
+data is read later, row group by row group, inside Dask tasks (`read_partition`). Every failure is
 an `InputError` with one line naming the path, so a bad input stops the run before anything is
 written.
 """
@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import fsspec
 import pyarrow as pa
@@ -20,10 +21,14 @@ import pyarrow.parquet as pq
 
 from schemas.errors import InputError
 
+if TYPE_CHECKING:  # partitions.py imports this module
+    from pipeline.partitions import Partition
+
 __all__ = [
     "InputFile",
     "is_url",
     "open_parquet",
+    "read_partition",
     "read_row_groups",
     "resolve_inputs",
 ]
@@ -34,6 +39,7 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*(::[A-Za-z][A-Za-z0-9+.\-]*)*://")
 _GLOB_CHARS = ("*", "?", "[")
 _PARQUET_SUFFIX = ".parquet"
 _REASON_MAX = 160
+_SLICE_BATCH_ROWS = 16_384  # a row-group slice is read in batches of this size (see `_read_slice`)
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,51 @@ def read_row_groups(
             f"{path}: cannot read row groups {list(row_groups)} ({_short_reason(exc)})"
         ) from exc
 
+
+def read_partition(partition: Partition, columns: Sequence[str] | None) -> pa.Table:
+    """The rows of one planned partition: its row groups, or its slice of one row group."""
+    if partition.sliced:
+        table = _read_slice(partition, columns)
+    else:
+        table = read_row_groups(partition.path, partition.row_groups, columns)
+    if table.num_rows != partition.num_rows:
+        raise InputError(
+            f"{partition.path}: holds {table.num_rows:,} rows where its footer promised "
+            f"{partition.num_rows:,} (was it rewritten during the run?)"
+        )
+    return table
+
+
+
+def _read_slice(partition: Partition, columns: Sequence[str] | None) -> pa.Table:
+    """Rows `skip_rows` to `skip_rows + num_rows` of the partition's one row group.
+
+    Parquet cannot seek to a row inside a row group, but it decodes pages as batches are asked
+    for, so the read stops after the batch holding the slice's last row: a row group cut into k
+    slices costs (k + 1) / 2 reads of it, not k.
+    """
+    (row_group,) = partition.row_groups
+    end = partition.skip_rows + partition.num_rows
+    wanted = None if columns is None else list(columns)
+    batches, batches_start, seen = [], 0, 0
+    try:
+        with open_parquet(partition.path) as parquet_file:
+            for batch in parquet_file.iter_batches(batch_size=_SLICE_BATCH_ROWS, row_groups=[row_group],
+                                                   columns=wanted, use_threads=False):
+                if seen + batch.num_rows <= partition.skip_rows:
+                    batches_start += batch.num_rows
+                else:
+                    batches.append(batch)
+                seen += batch.num_rows
+                if seen >= end:
+                    break
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        raise InputError(
+            f"{partition.path}: cannot read rows {partition.skip_rows:,}-{end:,} of row group {row_group} "
+            f"({_short_reason(exc)})"
+        ) from exc
+    table = pa.Table.from_batches(batches) if batches else pa.table({})
+    return table.slice(partition.skip_rows - batches_start, partition.num_rows)
 
 # --- expansion -------------------------------------------------------------------------------
 

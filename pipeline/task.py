@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from pipeline.aggregate import RowScores, entity_outputs, row_scores, rows_compiled
 from pipeline.compile import Compiled
 from pipeline.encode import evaluate, tier_values
-from pipeline.inputs import read_row_groups
+from pipeline.inputs import read_partition
 from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
 from pipeline.publish import validate_tier_code
@@ -76,19 +76,19 @@ class Shared:
 def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -> None:
     """Pre-pass 1 of global uniqueness (fast): hashes of the unique columns' values in one partition,
     written to the run's staging area by bucket (`pipeline.validate.HashSpill`)."""
-    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    table = read_partition(partition, unique_columns(shared.validation))
     spill.write(partition.index, unique_hashes(shared.validation, shared.compiled.scorecard, table))
 
 
 def candidate_counts_task(shared: Shared, partition: Partition, candidate_hashes: dict) -> dict:
     """Pre-pass 2 (only when some hash repeats): exact counts of the candidate values in one partition."""
-    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    table = read_partition(partition, unique_columns(shared.validation))
     return candidate_counts(shared.validation, shared.compiled.scorecard, table, candidate_hashes)
 
 
 def unique_columns_task(shared: Shared, partition: Partition) -> pa.Table:
     """Pre-pass of `gx` uniqueness: the unique columns of one partition, for GX over the whole column."""
-    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    table = read_partition(partition, unique_columns(shared.validation))
     return gx_unique_columns_task_values(shared.validation, shared.compiled.scorecard, table)
 
 
@@ -113,14 +113,14 @@ def _validated(shared: Shared, partition: Partition, table: pa.Table):
 
 def population_task(shared: Shared, partition: Partition) -> np.ndarray:
     """Quantile tiers, first pass: the values the tiering ranks, of this partition's valid rows."""
-    table = read_row_groups(partition.path, partition.row_groups, None)
+    table = read_partition(partition, None)
     evaluation, _ = _validated(shared, partition, table)
     return tier_values(shared.compiled, evaluation)
 
 
 def row_scores_task(shared: Shared, partition: Partition) -> RowScores:
     """Aggregate, first pass: the scores, overrides and keys of one partition's valid rows."""
-    table = read_row_groups(partition.path, partition.row_groups, None)
+    table = read_partition(partition, None)
     evaluation, _ = _validated(shared, partition, table)
     return row_scores(shared.compiled, table, evaluation)
 
@@ -135,7 +135,7 @@ def _remove_earlier_files(compiled: Compiled, destination: Destination, name: st
 
 def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
     compiled = shared.compiled
-    table = read_row_groups(partition.path, partition.row_groups, None)
+    table = read_partition(partition, None)
     input_rows = table.num_rows
     if shared.spill is not None:  # the unique columns' hashes, from the read this task makes anyway
         shared.spill.write(partition.index, unique_hashes(shared.validation, compiled.scorecard, table))

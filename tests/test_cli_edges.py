@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from registers import (
@@ -69,3 +71,43 @@ def test_absent_period_is_todays_utc_date(register: Path, tmp_path: Path) -> Non
     (published,) = [p.name for p in output.iterdir() if p.name.startswith("period=")]
     assert published in (f"period={before}", f"period={after}")
     assert manifest(output, published.removeprefix("period="))["counts"]["input"] == 600
+
+
+# --- --partition-rows: honoured below the row-group size ----------------------------------------
+
+
+def _published_rows(output: Path, period: str) -> dict[str, pa.Table]:
+    """Each part file's rows (run_id dropped), by its path under the period, and the quarantine's."""
+    found = {}
+    for path in sorted((output / f"period={period}").rglob("*.parquet")) + sorted(
+            (output / "_quarantine" / f"period={period}").glob("*.parquet")):
+        table = pq.read_table(path, partitioning=None)
+        found[str(path.relative_to(output))] = table.drop_columns([c for c in ("run_id",) if c in table.column_names])
+    return found
+
+
+def test_partition_rows_below_the_row_group_size_is_honoured_and_deterministic(tmp_path: Path) -> None:
+    table = equipment_register(rows=900, cases=())
+    register = tmp_path / "register.parquet"
+    pq.write_table(table, register, row_group_size=300)  # 3 row groups of 300 rows
+
+    def run(output: Path, *extra: object) -> dict:
+        result = tierline("run", EQUIPMENT_ABC, "--input", register, "--output", output, "--period", "2026-05",
+                          "--quiet", *extra)
+        assert result.returncode == 0, result.stderr
+        return manifest(output, "2026-05")
+
+    whole = run(tmp_path / "whole", "--partition-rows", 300)
+    sliced = run(tmp_path / "sliced", "--partition-rows", 100)
+    again = run(tmp_path / "again", "--partition-rows", 100)  # (with row groups of 300 it was 3 tasks either way)
+
+    assert whole["partitions"] == 3  # one row group a partition
+    assert sliced["partitions"] == 9  # each row group in 3 slices of 100 rows
+    assert sliced["counts"] == whole["counts"]
+    # the same rows whichever the partitions, and the same files on a rerun
+    by_key = {name: pa.concat_tables(pq.read_table(p, partitioning=None).drop_columns(["run_id"])
+                                     for p in sorted((tmp_path / name / "period=2026-05").rglob("*.parquet")))
+              .sort_by("equipment_id") for name in ("whole", "sliced")}
+    assert by_key["sliced"].equals(by_key["whole"])
+    first, second = _published_rows(tmp_path / "sliced", "2026-05"), _published_rows(tmp_path / "again", "2026-05")
+    assert list(first) == list(second) and all(first[name].equals(second[name]) for name in first)

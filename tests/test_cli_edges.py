@@ -8,6 +8,14 @@ at fault, nothing published).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -111,3 +119,156 @@ def test_partition_rows_below_the_row_group_size_is_honoured_and_deterministic(t
     assert by_key["sliced"].equals(by_key["whole"])
     first, second = _published_rows(tmp_path / "sliced", "2026-05"), _published_rows(tmp_path / "again", "2026-05")
     assert list(first) == list(second) and all(first[name].equals(second[name]) for name in first)
+
+
+# --- --input: every file under a directory is read, or the run fails -----------------------------
+
+
+# Root reads a chmod 000 directory anyway. Without the two capabilities that let it (kept out of the
+# bounding set, so the command never gains them) root is held to the owner's bits like anyone; or
+# the command runs as `nobody`, which needs an interpreter `nobody` may run.
+_WITHOUT_ROOT_READS = (["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"],
+                       ["runuser", "-u", "nobody", "--"],
+                       ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+
+
+def _unprivileged(locked: Path) -> list[str] | None:
+    """A command prefix under which `locked` (chmod 000) cannot be listed: [] when not root, None
+    when nothing here can take root's reading rights away."""
+    if os.geteuid() != 0:
+        return []
+    probe = ("import os, sys\ntry:\n    os.listdir(sys.argv[1])\nexcept PermissionError:\n    sys.exit(0)\n"
+             "sys.exit(1)")
+    for prefix in _WITHOUT_ROOT_READS:
+        if shutil.which(prefix[0]) and subprocess.run(prefix + [sys.executable, "-c", probe, str(locked)],
+                                                      capture_output=True, timeout=60).returncode == 0:
+            return prefix
+    return None
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A directory `nobody` can enter (pytest's own tmp_path is private to root)."""
+    base = Path(tempfile.mkdtemp(prefix="tierline-edges-"))
+    base.chmod(0o755)
+    try:
+        yield base
+    finally:
+        for path in base.rglob("*"):
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(base)
+
+
+@pytest.mark.parametrize("unreadable", ["sub", "sub/b.parquet"])
+def test_an_unreadable_directory_or_file_under_input_is_exit_3_naming_it(unreadable: str, shared_tmp: Path) -> None:
+    locked = shared_tmp / "locked"
+    locked.mkdir(mode=0o000)
+    prefix = _unprivileged(locked)
+    if prefix is None:
+        pytest.skip("running as root, and neither setpriv nor runuser can stop root reading a chmod 000 directory")
+    table = equipment_register(rows=400, invalid_share=0.0, cases=())
+    register = shared_tmp / "register"
+    (register / "sub").mkdir(parents=True)
+    pq.write_table(table.slice(0, 200), register / "a.parquet")
+    pq.write_table(table.slice(200), register / "sub" / "b.parquet")
+    output = shared_tmp / "out"
+    output.mkdir(mode=0o777)
+    output.chmod(0o777)
+    (register / unreadable).chmod(0o000)
+    env = dict(os.environ, HOME=str(shared_tmp), NUMBA_CACHE_DIR=str(shared_tmp / "numba"))
+    script = Path(sys.executable).parent / "tierline"
+
+    result = subprocess.run(prefix + [str(script), "run", str(EQUIPMENT_ABC), "--input", str(register),
+                                      "--output", str(output), "--period", "2026-05"],
+                            capture_output=True, text=True, env=env, cwd=shared_tmp, timeout=300)
+
+    line = assert_one_line_failure(result, 3)
+    assert str(register / unreadable) in line
+    assert list(output.iterdir()) == []
+
+
+def _register_with_links(base: Path) -> tuple[Path, pa.Table]:
+    """register/a.parquet, register/more -> ../elsewhere (b.parquet, c.parquet), register/c -> that c."""
+    table = equipment_register(rows=600, invalid_share=0.0, cases=())
+    register, elsewhere = base / "register", base / "elsewhere"
+    register.mkdir()
+    elsewhere.mkdir()
+    pq.write_table(table.slice(0, 200), register / "a.parquet", row_group_size=100)
+    pq.write_table(table.slice(200, 200), elsewhere / "b.parquet", row_group_size=100)
+    pq.write_table(table.slice(400), elsewhere / "c.parquet", row_group_size=100)
+    (register / "more").symlink_to(Path("..") / "elsewhere", target_is_directory=True)
+    (register / "c.parquet").symlink_to(elsewhere / "c.parquet")  # the same file a second time
+    return register, table
+
+
+def test_symlinked_subdirectories_and_files_are_read_and_a_file_reached_twice_counts_once(tmp_path: Path) -> None:
+    register, table = _register_with_links(tmp_path)
+    output = tmp_path / "out"
+
+    result = tierline("run", EQUIPMENT_ABC, "--input", register, "--output", output, "--period", "2026-05", "--quiet")
+
+    assert result.returncode == 0, result.stderr
+    facts = manifest(output, "2026-05")
+    assert facts["counts"]["input"] == table.num_rows == 600
+    assert [Path(f["path"]).relative_to(register).as_posix() for f in facts["inputs"]] == [
+        "a.parquet", "c.parquet", "more/b.parquet"]
+    assert sum(f["rows"] for f in facts["inputs"]) == 600
+
+
+@pytest.mark.parametrize("loop", ["more/back", "more/deeper/up"])
+def test_a_symlink_loop_under_input_is_exit_3_naming_the_link(loop: str, tmp_path: Path) -> None:
+    register, _ = _register_with_links(tmp_path)
+    link = register / loop
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(tmp_path / "elsewhere" if loop == "more/back" else register, target_is_directory=True)
+    output = tmp_path / "out"
+
+    line = assert_one_line_failure(
+        tierline("run", EQUIPMENT_ABC, "--input", register, "--output", output, "--period", "2026-05"), 3)
+
+    assert str(link) in line and "loop" in line
+    assert not output.exists()
+
+
+def test_a_broken_symlink_under_input_is_exit_3_naming_it(tmp_path: Path) -> None:
+    register, _ = _register_with_links(tmp_path)
+    (register / "gone.parquet").symlink_to(tmp_path / "deleted.parquet")
+
+    line = assert_one_line_failure(
+        tierline("run", EQUIPMENT_ABC, "--input", register, "--output", tmp_path / "out", "--period", "2026-05"), 3)
+
+    assert str(register / "gone.parquet") in line
+
+
+# --- unreachable inputs and schedulers, missing packages: 2 or 3 as SPEC §3 says, never 4 ---------
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _command(*args: object, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`python -m pipeline ARGS` like registers.tierline, with extra environment variables."""
+    environment = dict(os.environ, COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8", **(env or {}))
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], capture_output=True, text=True,
+                          env=environment, cwd=cwd or Path(__file__).resolve().parent.parent, timeout=300)
+
+
+def test_an_unreachable_object_store_is_exit_3_naming_the_url(tmp_path: Path) -> None:
+    pytest.importorskip("s3fs")
+    # s3fs reads its options from FSSPEC_S3: an endpoint on a closed loopback port, no credentials
+    # looked up, one attempt with a short connect timeout so the failure comes at once.
+    store = {"endpoint_url": f"http://127.0.0.1:{_closed_port()}", "anon": True,
+             "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 2}}
+    url = "s3://registers/loans/2026-05/"
+
+    result = _command("run", EQUIPMENT_ABC, "--input", url, "--output", tmp_path / "out", "--period", "2026-05",
+                      env={"FSSPEC_S3": json.dumps(store), "AWS_EC2_METADATA_DISABLED": "true"})
+
+    line = assert_one_line_failure(result, 3)
+    assert url.rstrip("/") in line
+    assert not (tmp_path / "out").exists()

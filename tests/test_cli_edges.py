@@ -258,6 +258,26 @@ def _command(*args: object, env: dict[str, str] | None = None, cwd: Path | None 
                           env=environment, cwd=cwd or Path(__file__).resolve().parent.parent, timeout=300)
 
 
+def test_an_unreachable_scheduler_is_exit_2_naming_the_address(register: Path, tmp_path: Path) -> None:
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    output = tmp_path / "out"
+
+    line = assert_one_line_failure(
+        tierline("run", EQUIPMENT_ABC, "--input", register, "--output", output, "--period", "2026-05",
+                 "--scheduler", address), 2)
+
+    assert address in line
+    assert not output.exists()  # refused before anything was read or written
+
+
+def test_a_scheduler_address_that_is_no_address_is_exit_2(register: Path, tmp_path: Path) -> None:
+    line = assert_one_line_failure(
+        tierline("run", EQUIPMENT_ABC, "--input", register, "--output", tmp_path / "out", "--scheduler",
+                 "not-an-address"), 2)
+
+    assert "not-an-address" in line
+
+
 def test_an_unreachable_object_store_is_exit_3_naming_the_url(tmp_path: Path) -> None:
     pytest.importorskip("s3fs")
     # s3fs reads its options from FSSPEC_S3: an endpoint on a closed loopback port, no credentials
@@ -272,3 +292,58 @@ def test_an_unreachable_object_store_is_exit_3_naming_the_url(tmp_path: Path) ->
     line = assert_one_line_failure(result, 3)
     assert url.rstrip("/") in line
     assert not (tmp_path / "out").exists()
+
+
+# A file system package the client has and the workers do not: it registers the `tlfake://`
+# protocol (a local folder under another name) through fsspec's entry points, and its import fails
+# in any child process, as in a cluster whose workers were installed without the driver.
+_DRIVER = '''\
+import multiprocessing
+
+if multiprocessing.parent_process() is not None:
+    raise ImportError("No module named 'tl_fake_driver' (not installed on this worker)")
+
+from fsspec.implementations.local import LocalFileSystem
+
+PREFIX = "tlfake://"
+
+
+class FakeFileSystem(LocalFileSystem):
+    protocol = ("tlfake",)
+
+    @classmethod
+    def _strip_protocol(cls, path):
+        path = str(path)
+        return super()._strip_protocol(path[len(PREFIX):] if path.startswith(PREFIX) else path)
+
+    def unstrip_protocol(self, name):
+        return PREFIX + self._strip_protocol(name)
+'''
+
+
+def test_workers_without_the_file_system_package_are_exit_3(register: Path, tmp_path: Path) -> None:
+    packages = tmp_path / "site"
+    (packages / "tl_fake_driver-1.0.dist-info").mkdir(parents=True)
+    (packages / "tl_fake_driver.py").write_text(_DRIVER)
+    (packages / "tl_fake_driver-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: tl-fake-driver\nVersion: 1.0\n")
+    (packages / "tl_fake_driver-1.0.dist-info" / "entry_points.txt").write_text(
+        "[fsspec.specs]\ntlfake = tl_fake_driver:FakeFileSystem\n")
+    path = os.pathsep.join(filter(None, [str(packages), os.environ.get("PYTHONPATH")]))
+
+    result = _command("run", EQUIPMENT_ABC, "--input", f"tlfake://{register}", "--output", tmp_path / "out",
+                      "--period", "2026-05", "--workers", "1", env={"PYTHONPATH": path})
+
+    line = assert_one_line_failure(result, 3)
+    assert f"tlfake://{register}" in line and "missing" in line
+    assert not (tmp_path / "out" / "period=2026-05").exists()
+
+
+def test_a_local_cluster_whose_workers_cannot_start_is_one_line(register: Path, tmp_path: Path) -> None:
+    # Every worker process preloads a module that does not exist, so none starts.
+    result = _command("run", EQUIPMENT_ABC, "--input", register, "--output", tmp_path / "out", "--period", "2026-05",
+                      "--workers", "1", env={"DASK_DISTRIBUTED__WORKER__PRELOAD": '["tierline_no_such_preload"]'})
+
+    line = assert_one_line_failure(result, 3)
+    assert "--workers 1" in line and "tierline_no_such_preload" in line
+    assert not (tmp_path / "out" / "period=2026-05").exists()

@@ -121,6 +121,29 @@ def test_partition_rows_below_the_row_group_size_is_honoured_and_deterministic(t
     assert list(first) == list(second) and all(first[name].equals(second[name]) for name in first)
 
 
+# --- output without a terminal is never wrapped ----------------------------------------------------
+
+
+def test_summary_without_a_terminal_is_never_wrapped(register: Path, tmp_path: Path) -> None:
+    """rich assumes 80 columns without a terminal; a log must keep every line, however long, whole."""
+    output = tmp_path / ("a-warehouse-folder-with-a-long-name-" * 4) / "loans" / "out"
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR")}
+
+    result = subprocess.run([sys.executable, "-m", "pipeline", "run", str(EQUIPMENT_ABC), "--input", str(register),
+                             "--output", str(output), "--period", "2026-05"],
+                            capture_output=True, text=True, env=environment, timeout=300,
+                            cwd=Path(__file__).resolve().parent.parent)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"output: {output / 'period=2026-05'}" in lines
+    assert len(str(output)) > 200
+    tier_rows = manifest(output, "2026-05")["counts"]["tiers"]
+    for code, label in (("A", "A类设备"), ("B", "B类设备"), ("C", "C类设备")):
+        assert any(code in line and label in line and f"{tier_rows[code]:,}" in line for line in lines), result.stdout
+    assert any(line.startswith("input 600 rows · scored 600 · quarantined 0") for line in lines), result.stdout
+
+
 # --- --input: every file under a directory is read, or the run fails -----------------------------
 
 

@@ -49,7 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="show how one entity is scored")
     explain.add_argument("scorecard")
     explain.add_argument("--input", "-i", nargs="+", required=True, action="extend", metavar="PATH")
-    explain.add_argument("--key", required=True, help="the entity's key value")
+    explain.add_argument("--key", nargs="+", required=True, action="extend", metavar="VALUE",
+                         help="the entity's key value (several: each entity in turn)")
+    explain.add_argument("--validation", choices=["fast", "gx", "off"], default="fast",
+                         help="the suite as `run` applies it: fast (default), gx or off")
+    explain.add_argument("--json", action="store_true", help="one JSON object per matching row")
 
     expectations = commands.add_parser("expectations", help="write the Great Expectations suite")
     expectations.add_argument("scorecard")
@@ -123,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             from pipeline.explain import explain
 
-            return explain(args.scorecard, args.input, args.key)
+            return explain(args.scorecard, args.input, args.key, validation=args.validation, as_json=args.json)
         if args.command == "demo":
             from pipeline.demo import demo
 

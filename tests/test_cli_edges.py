@@ -107,7 +107,7 @@ def test_partition_rows_below_the_row_group_size_is_honoured_and_deterministic(t
 
     whole = run(tmp_path / "whole", "--partition-rows", 300)
     sliced = run(tmp_path / "sliced", "--partition-rows", 100)
-    again = run(tmp_path / "again", "--partition-rows", 100)  # (with row groups of 300 it was 3 tasks either way)
+    run(tmp_path / "again", "--partition-rows", 100)  # (with row groups of 300 it was 3 tasks either way)
 
     assert whole["partitions"] == 3  # one row group a partition
     assert sliced["partitions"] == 9  # each row group in 3 slices of 100 rows

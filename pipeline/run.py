@@ -181,7 +181,7 @@ def _scheduler_client(address: str, timeout: float | None) -> Any:
 
     try:
         return Client(address, timeout=timeout) if timeout is not None else Client(address)
-    except (OSError, ValueError, TypeError) as error:  # refused, timed out, or not an address
+    except (OSError, ValueError) as error:  # refused or timed out (TimeoutError is an OSError), or no address
         raise UsageError(f"--scheduler {address}: cannot reach a Dask scheduler there ({error})") from None
 
 

@@ -319,8 +319,8 @@ def _names(directory: str, part: str) -> list[str]:
 def _files_from_matches(matches: Sequence[str]) -> list[str]:
     """Glob matches to files: matched files as named, matched directories expanded.
 
-    A file the pattern matches is taken whatever its suffix (the user chose the pattern), except
-    hidden or `_`-prefixed markers such as `_SUCCESS`, which `dir/*` would otherwise pull in.
+    A file the pattern matches is taken whatever its suffix (the user chose the pattern); markers
+    such as `_SUCCESS` are matched only by a pattern that asks for `_` names (`_glob_local`).
     """
     files: list[str] = []
     for match in matches:
@@ -328,7 +328,7 @@ def _files_from_matches(matches: Sequence[str]) -> list[str]:
             files.extend(_parquet_files_below(match))
         elif os.path.islink(match) and not os.path.exists(match):
             raise InputError(f"{match}: broken symbolic link (it points to {os.readlink(match)})")
-        elif not _is_hidden(os.path.basename(match)):
+        else:
             files.append(match)
     return files
 

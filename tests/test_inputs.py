@@ -321,6 +321,8 @@ def test_glob_follows_links_and_skips_hidden_matches(tmp_path: Path) -> None:
         str(tmp_path / "reg" / "x" / "1.parquet"), str(tmp_path / "reg" / "y" / "2.parquet")]
     assert paths_of(resolve_inputs([str(tmp_path / "reg" / "_*")])) == [
         str(tmp_path / "reg" / "_staging" / "3.parquet")]
+    write_register(tmp_path / "reg" / "_part-0.parquet")
+    assert paths_of(resolve_inputs([str(tmp_path / "reg" / "_part*")])) == [str(tmp_path / "reg" / "_part-0.parquet")]
 
 
 def test_a_file_url_is_resolved_as_the_local_path(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ Every failure prints one line; `--debug` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
+import warnings
 from typing import Sequence
 
 from schemas.errors import Interrupted, TierlineError, UsageError
@@ -51,7 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="show how one entity is scored")
     explain.add_argument("scorecard")
     explain.add_argument("--input", "-i", nargs="+", required=True, action="extend", metavar="PATH")
-    explain.add_argument("--key", required=True, help="the entity's key value")
+    explain.add_argument("--key", nargs="+", required=True, action="extend", metavar="VALUE",
+                         help="the entity's key value (several: each entity in turn)")
+    explain.add_argument("--validation", choices=["fast", "gx", "off"], default="fast",
+                         help="the suite as `run` applies it: fast (default), gx or off")
+    explain.add_argument("--json", action="store_true", help="one JSON object per matching row")
 
     expectations = commands.add_parser("expectations", help="write the Great Expectations suite")
     expectations.add_argument("scorecard")
@@ -120,6 +126,11 @@ def _not_built(what: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if not debug:
+        # Libraries' warnings (GX about an installed pyspark, pandas about its future) are not the
+        # user's business, and a failure is one line: they show with --debug, here and in workers.
+        warnings.filterwarnings("ignore")
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")
     try:
         args = _parser().parse_args([a for a in argv if a != "--debug"])
         if args.command == "run":
@@ -129,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             from pipeline.explain import explain
 
-            return explain(args.scorecard, args.input, args.key)
+            return explain(args.scorecard, args.input, args.key, validation=args.validation, as_json=args.json)
         if args.command == "demo":
             from pipeline.demo import demo
 

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.run import RunSummary
+if TYPE_CHECKING:
+    from pipeline.run import RunSummary
+
+# Wider than any line tierline prints (paths are at most 4096 bytes), so nothing is ever wrapped.
+_NO_WRAP_WIDTH = 10_000
+
+
+def unwrapped(console: Console) -> Console:
+    """`console` itself on a terminal; elsewhere one on the same file that never wraps or cuts.
+
+    Without a terminal rich assumes 80 columns and hard-wraps, which splits a long output path
+    over several lines of a log; tables keep their natural width instead (they do not expand).
+    """
+    if console.is_terminal:
+        return console
+    return Console(file=console.file, width=_NO_WRAP_WIDTH, soft_wrap=True, highlight=False,
+                   no_color=console.no_color)
 
 
 def print_summary(summary: RunSummary, console: Console | None = None) -> None:
-    console = console or Console()
+    console = unwrapped(console or Console())
     counts = summary.manifest["counts"]
     table = Table(title=f"{summary.manifest['scorecard']['name']} · period {summary.period}")
     table.add_column("rank", justify="right")
@@ -26,5 +44,5 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
                    else f"{counts['scored']:,}")
     console.print(f"input {counts['input']:,} rows · scored {scored_text} · quarantined {counts['quarantined']:,}")
     for code, rows in counts["errors"].items():
-        console.print(f"  {code}: {rows:,}")
-    console.print(f"output: {summary.output_dir / ('period=' + summary.period)}")
+        console.print(f"  {code}: {rows:,}", markup=False)
+    console.print(f"output: {summary.output_dir / ('period=' + summary.period)}", markup=False)

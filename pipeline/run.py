@@ -31,7 +31,7 @@ from pipeline.aggregate import group_entities
 from pipeline.cancel import cancel
 from pipeline.compile import compile_scorecard, quantile_limits
 from pipeline.encode import evaluate
-from pipeline.inputs import InputFile, resolve_inputs
+from pipeline.inputs import InputFile, is_url, resolve_inputs
 from pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
 from pipeline.progress import Progress
 from pipeline.lock import PeriodLock
@@ -69,6 +69,7 @@ class RunOptions:
     run_id: str | None = None
     data_docs: str | None = None  # build GX Data Docs of the run's validation there
     wait_seconds: float = 0.0  # how long to wait for another run of the same output and period
+    connect_timeout: float = 5.0  # seconds to reach --scheduler before it counts as unreachable (exit 2)
 
 
 @dataclass
@@ -93,7 +94,15 @@ def _version() -> str:
 
 
 def _check_options(options: RunOptions) -> str:
-    period = validate_period(options.period or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
+    """The run's period, after refusing what cannot be honoured (exit 2, before anything is read)."""
+    # Only an absent --period defaults: `--period ''` is a mistake to refuse, not today's date.
+    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    period = validate_period(today if options.period is None else options.period)
+    if is_url(options.output):
+        # Until URL outputs are written with the atomic guarantee, a URL would become a local
+        # folder named `s3:` (or `file:`) in the working directory.
+        raise UsageError(f"--output {options.output}: writing to a URL is not built yet; give a local or "
+                         "mounted directory")
     if options.validation not in VALIDATION_MODES:
         raise UsageError(f"--validation must be one of {', '.join(VALIDATION_MODES)}")
     if not 0.0 <= options.max_invalid_fraction <= 1.0:
@@ -108,6 +117,8 @@ def _check_options(options: RunOptions) -> str:
         raise UsageError("--input needs at least one file, directory or glob")
     if options.data_docs is not None and options.validation == "off":
         raise UsageError("--data-docs shows the run's validation; it needs --validation fast or gx")
+    if options.scheduler is not None:  # reached now, so an unreachable one is refused before any read
+        _scheduler_client(options.scheduler, options.connect_timeout).close()
     return period
 
 
@@ -137,17 +148,9 @@ def _map(function: Callable[..., Any], shared: Shared, partitions: list, extra: 
             results = dask.compute(*tasks, scheduler="threads", num_workers=os.cpu_count())
         return list(results), f"threads ({os.cpu_count()} workers)"
 
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
-    if options.scheduler is not None:
-        client = Client(options.scheduler)
-        scheduler = f"distributed {options.scheduler}"
-        cluster = None
-    else:
-        cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-        scheduler = f"LocalCluster ({options.workers} processes)"
+    client, cluster, scheduler = _cluster_client(options)
     try:
         [shared_future] = client.scatter([shared], broadcast=True)
         futures = {client.submit(function, shared_future, p, *extra, pure=False): i for i, p in enumerate(partitions)}
@@ -162,6 +165,37 @@ def _map(function: Callable[..., Any], shared: Shared, partitions: list, extra: 
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _cluster_client(options: RunOptions) -> tuple[Any, Any, str]:
+    """(client, LocalCluster or None, the scheduler's description) for --scheduler or --workers."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if options.scheduler is not None:
+        return _scheduler_client(options.scheduler, None), None, f"distributed {options.scheduler}"
+    try:
+        # Worker logs stay quiet: a failure reaches the client as an exception, told in one line.
+        cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
+    except Exception as error:  # distributed says "Nanny failed to start."; the cause is the news
+        cause = error.__cause__ or error
+        raise InputError(f"--workers {options.workers}: the LocalCluster's worker processes failed to start "
+                         f"({type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}); "
+                         "run without --workers to use threads") from error
+    return Client(cluster), cluster, f"LocalCluster ({options.workers} processes)"
+
+
+def _scheduler_client(address: str, timeout: float | None) -> Any:
+    """A client of the cluster at `address`, or exit 2 naming it (`timeout=None`: Dask's default, for
+    the passes after `_check_options` reached it once; a short one would also bound every scatter)."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout) if timeout is not None else Client(address)
+    except (OSError, ValueError) as error:  # refused or timed out (TimeoutError is an OSError), or no address
+        raise UsageError(f"--scheduler {address}: cannot reach a Dask scheduler there ({error})") from None
 
 
 def run(options: RunOptions) -> RunSummary:

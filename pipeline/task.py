@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from pipeline.aggregate import RowScores, entity_outputs, row_scores, rows_compiled
 from pipeline.compile import Compiled
 from pipeline.encode import evaluate, tier_values
-from pipeline.inputs import read_row_groups
+from pipeline.inputs import read_partition
 from pipeline.outputs import build_outputs
 from pipeline.partitions import Partition
 from pipeline.cancel import check as check_not_cancelled, writing
@@ -79,7 +79,7 @@ def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -
     """Pre-pass 1 of global uniqueness (fast): hashes of the unique columns' values in one partition,
     written to the run's staging area by bucket (`pipeline.validate.HashSpill`)."""
     with writing(shared.run_id):
-        table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+        table = read_partition(partition, unique_columns(shared.validation))
         hashes = unique_hashes(shared.validation, shared.compiled.scorecard, table)
         check_not_cancelled(shared.run_id)
         spill.write(partition.index, hashes)
@@ -87,17 +87,17 @@ def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -
 
 def candidate_counts_task(shared: Shared, partition: Partition, candidate_hashes: dict) -> dict:
     """Pre-pass 2 (only when some hash repeats): exact counts of the candidate values in one partition."""
-    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    table = read_partition(partition, unique_columns(shared.validation))
     return candidate_counts(shared.validation, shared.compiled.scorecard, table, candidate_hashes)
 
 
 def unique_columns_task(shared: Shared, partition: Partition) -> pa.Table:
     """Pre-pass of `gx` uniqueness: the unique columns of one partition, for GX over the whole column."""
-    table = read_row_groups(partition.path, partition.row_groups, unique_columns(shared.validation))
+    table = read_partition(partition, unique_columns(shared.validation))
     return gx_unique_columns_task_values(shared.validation, shared.compiled.scorecard, table)
 
 
-def _validated(shared: Shared, partition: Partition, table: pa.Table):
+def validated(shared: Shared, partition: Partition, table: pa.Table):
     """The kernels' evaluation of one partition, with the suite's failures added to its errors
     (an aggregating scorecard's rows are scored without tiers: tiers belong to their entities)."""
     compiled = shared.compiled
@@ -118,15 +118,15 @@ def _validated(shared: Shared, partition: Partition, table: pa.Table):
 
 def population_task(shared: Shared, partition: Partition) -> np.ndarray:
     """Quantile tiers, first pass: the values the tiering ranks, of this partition's valid rows."""
-    table = read_row_groups(partition.path, partition.row_groups, None)
-    evaluation, _ = _validated(shared, partition, table)
+    table = read_partition(partition, None)
+    evaluation, _ = validated(shared, partition, table)
     return tier_values(shared.compiled, evaluation)
 
 
 def row_scores_task(shared: Shared, partition: Partition) -> RowScores:
     """Aggregate, first pass: the scores, overrides and keys of one partition's valid rows."""
-    table = read_row_groups(partition.path, partition.row_groups, None)
-    evaluation, _ = _validated(shared, partition, table)
+    table = read_partition(partition, None)
+    evaluation, _ = validated(shared, partition, table)
     return row_scores(shared.compiled, table, evaluation)
 
 
@@ -149,13 +149,13 @@ def _score_partition(shared: Shared, partition: Partition, destination: Destinat
     Directories are made one level at a time, never with parents: once the run's cleanup removed
     the staging root, a late write fails instead of making the tree again."""
     compiled = shared.compiled
-    table = read_row_groups(partition.path, partition.row_groups, None)
+    table = read_partition(partition, None)
     input_rows = table.num_rows
     if shared.spill is not None:  # the unique columns' hashes, from the read this task makes anyway
         hashes = unique_hashes(shared.validation, compiled.scorecard, table)
         check_not_cancelled(shared.run_id)
         shared.spill.write(partition.index, hashes)
-    evaluation, check_counts = _validated(shared, partition, table)
+    evaluation, check_counts = validated(shared, partition, table)
     group_rows, behind = None, 0
     if shared.entities is not None:  # aggregate: write entities, not rows
         merged = entity_outputs(evaluation, shared.entities, shared.fates[partition.index])

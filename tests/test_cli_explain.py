@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -127,3 +128,89 @@ def test_explain_a_scorecard_without_components(tmp_path: Path, capsys: pytest.C
     assert "days_overdue │ 95" in out and "secured      │ True" in out
     assert "tier: special_mention 关注类 (rank 2)" in out
     assert "non_performing: false" in out and "provision = 20  (balance * provision_rate)" in out
+
+
+# --- explain applies the validation suite as run does (issue 9) ----------------------------------
+
+LOAN_FIVE_CLASS = EQUIPMENT_ABC.parent / "loan_five_class.yaml"
+
+
+@pytest.fixture
+def loans(tmp_path: Path) -> Path:
+    """L-NULL has no balance and L-NEG is -1 days overdue: run quarantines both; L-DUP is there twice."""
+    register = tmp_path / "loans.parquet"
+    pq.write_table(pa.table({
+        "loan_id": ["L-OK", "L-NULL", "L-NEG", "L-DUP", "L-DUP"],
+        "days_overdue": pa.array([0, 0, -1, 200, 200], pa.int64()),
+        "secured": [True, False, False, None, None],
+        "balance": [1000.0, None, 10.0, 50.0, 50.0],
+    }), register)
+    return register
+
+
+@pytest.mark.parametrize("validation", [[], ["--validation", "fast"], ["--validation", "gx"]])
+def test_explain_quarantines_what_run_quarantines(validation: list[str], loans: Path) -> None:
+    result = tierline("explain", LOAN_FIVE_CLASS, "--input", loans, "--key", "L-NULL", "L-NEG", "L-DUP", *validation)
+
+    assert result.returncode == 0, result.stderr
+    assert not any(line.startswith("tier:") for line in result.stdout.splitlines()), result.stdout
+    outcomes = [line for line in result.stdout.splitlines() if "quarantined with" in line]
+    assert outcomes == ["invalid: quarantined with balance:not_null", "invalid: quarantined with days_overdue:between",
+                        "invalid: quarantined with loan_id:unique", "invalid: quarantined with loan_id:unique"]
+
+
+def test_explain_validation_off_keeps_only_the_scorecards_own_checks(loans: Path) -> None:
+    result = tierline("explain", LOAN_FIVE_CLASS, "--input", loans, "--key", "L-NULL", "L-NEG", "--validation", "off",
+                      "--json")
+
+    assert result.returncode == 0, result.stderr
+    null_balance, negative = (json.loads(line) for line in result.stdout.splitlines())
+    assert null_balance["tier"] == "normal" and null_balance["derived"] == {"provision": None}
+    assert negative["quarantined"] and negative["errors"] == ["tier:no_rule"]
+
+
+def test_explain_json_is_one_object_per_matching_row(loans: Path) -> None:
+    result = tierline("explain", LOAN_FIVE_CLASS, "--input", loans, "--key", "L-DUP", "L-OK", "--json")
+
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["key"], r["row"]) for r in records] == [("L-DUP", 3), ("L-DUP", 4), ("L-OK", 0)]
+    assert records[0]["quarantined"] and records[0]["errors"] == ["loan_id:unique"] and records[0]["tier"] is None
+    assert records[2] == {
+        "key": "L-OK", "input": str(loans), "row": 0, "scores": {}, "points": {}, "quarantined": False, "errors": [],
+        "override": None, "tier": "normal", "label": "正常类", "rank": 1, "reasons": [],
+        "actions": {"provision_rate": 0.0, "non_performing": False, "provision_cycle": "quarterly"},
+        "derived": {"provision": 0.0}}
+
+
+def test_explain_json_of_a_scored_component_row(published: Published) -> None:
+    case = CASES_BY_KEY["CASE-B-40"]
+    result = tierline("explain", EQUIPMENT_ABC, "--input", *published.register, "--key", case.key, "--json")
+
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["tier"] == "B" and record["label"] == "B类设备" and record["rank"] == 2
+    assert record["scores"] == {"score": 40.0}
+    assert record["points"] == dict(zip(COMPONENTS, case.points))
+    assert record["reasons"] == list(case.reasons) and record["override"] is None
+
+
+def test_one_unknown_key_among_several_exits_3(loans: Path) -> None:
+    line = assert_one_line_failure(
+        tierline("explain", LOAN_FIVE_CLASS, "--input", loans, "--key", "L-OK", "L-GONE", "--json"), 3)
+
+    assert "L-GONE" in line and "loan_id" in line
+
+
+def test_a_dictionary_key_column_and_a_key_asked_twice(tmp_path: Path) -> None:
+    register = tmp_path / "loans.parquet"
+    pq.write_table(pa.table({"loan_id": pa.array(["L1", "L2"]).dictionary_encode(),
+                             "days_overdue": pa.array([95, 0], pa.int64()), "secured": [True, False],
+                             "balance": [1000.0, 5.0]}), register)
+    assert pa.types.is_dictionary(pq.read_schema(register).field("loan_id").type)
+
+    result = tierline("explain", LOAN_FIVE_CLASS, "--input", register, "--key", "L2", "L1", "L2", "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert [(r["key"], r["tier"]) for r in map(json.loads, result.stdout.splitlines())] == [
+        ("L2", "normal"), ("L1", "special_mention")]

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.inputs import InputFile, open_parquet, read_row_groups, resolve_inputs
+from pipeline.inputs import InputFile, open_parquet, read_partition, read_row_groups, resolve_inputs
 from schemas.errors import InputError
 
 
@@ -243,3 +243,131 @@ def test_fsspec_url_directory_and_glob() -> None:
 def test_unknown_url_scheme() -> None:
     with pytest.raises(InputError, match="nosuchscheme://x/y.parquet: cannot open"):
         resolve_inputs(["nosuchscheme://x/y.parquet"])
+
+
+# --- links, loops and what is never skipped silently -------------------------------------------
+
+
+def test_symlinks_to_directories_and_files_are_followed(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    write_register(root / "a.parquet")
+    write_register(tmp_path / "elsewhere" / "b.parquet")
+    write_register(tmp_path / "single.parquet")
+    (root / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (root / "s.parquet").symlink_to(tmp_path / "single.parquet")
+
+    assert paths_of(resolve_inputs([str(root)])) == [
+        str(root / "a.parquet"), str(root / "linked" / "b.parquet"), str(root / "s.parquet")]
+
+
+def test_a_directory_reached_twice_is_walked_once_and_a_file_reached_twice_counts_once(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    write_register(root / "2026-05" / "a.parquet")
+    (root / "current").symlink_to(root / "2026-05", target_is_directory=True)  # the same directory again
+    (root / "copy.parquet").symlink_to(root / "2026-05" / "a.parquet")  # the same file again
+
+    files = resolve_inputs([str(root), str(root / "current" / "a.parquet")])
+
+    assert paths_of(files) == [str(root / "2026-05" / "a.parquet")]
+
+
+@pytest.mark.parametrize("form", ["directory", "glob"])
+def test_a_link_back_to_an_ancestor_is_a_loop_and_an_error(form: str, tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    write_register(root / "sub" / "a.parquet")
+    loop = root / "sub" / "deeper" / "again"
+    loop.parent.mkdir()
+    loop.symlink_to(root, target_is_directory=True)
+    argument = str(root) if form == "directory" else str(root / "**" / "*.parquet")
+
+    with pytest.raises(InputError) as caught:
+        resolve_inputs([argument])
+
+    message = str(caught.value)
+    assert message.startswith(f"{loop}: symbolic link loop")
+    assert str(root) in message and "\n" not in message
+
+
+def test_a_broken_symlink_is_an_error_not_a_skip(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    write_register(root / "a.parquet")
+    (root / "sub").mkdir()
+    (root / "sub" / "lost").symlink_to(tmp_path / "removed-directory", target_is_directory=True)
+
+    with pytest.raises(InputError, match=r"reg/sub/lost: broken symbolic link"):
+        resolve_inputs([str(root)])
+    with pytest.raises(InputError, match=r"reg/sub/lost: broken symbolic link"):
+        resolve_inputs([str(root / "sub" / "lost")])
+
+
+def test_hidden_links_are_skipped_like_hidden_directories(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    write_register(root / "a.parquet")
+    (root / "_old").symlink_to(tmp_path / "nowhere", target_is_directory=True)
+    (root / ".cache").symlink_to(root, target_is_directory=True)  # a loop, but hidden
+
+    assert paths_of(resolve_inputs([str(root)])) == [str(root / "a.parquet")]
+
+
+def test_glob_follows_links_and_skips_hidden_matches(tmp_path: Path) -> None:
+    write_register(tmp_path / "reg" / "x" / "1.parquet")
+    write_register(tmp_path / "other" / "2.parquet")
+    write_register(tmp_path / "reg" / "_staging" / "3.parquet")
+    (tmp_path / "reg" / "y").symlink_to(tmp_path / "other", target_is_directory=True)
+
+    assert paths_of(resolve_inputs([str(tmp_path / "reg" / "**" / "*.parquet")])) == [
+        str(tmp_path / "reg" / "x" / "1.parquet"), str(tmp_path / "reg" / "y" / "2.parquet")]
+    assert paths_of(resolve_inputs([str(tmp_path / "reg" / "*")])) == [
+        str(tmp_path / "reg" / "x" / "1.parquet"), str(tmp_path / "reg" / "y" / "2.parquet")]
+    assert paths_of(resolve_inputs([str(tmp_path / "reg" / "_*")])) == [
+        str(tmp_path / "reg" / "_staging" / "3.parquet")]
+    write_register(tmp_path / "reg" / "_part-0.parquet")
+    assert paths_of(resolve_inputs([str(tmp_path / "reg" / "_part*")])) == [str(tmp_path / "reg" / "_part-0.parquet")]
+
+
+def test_a_file_url_is_resolved_as_the_local_path(tmp_path: Path) -> None:
+    write_register(tmp_path / "reg" / "a.parquet")
+    (tmp_path / "reg" / "loop").symlink_to(tmp_path / "reg", target_is_directory=True)
+
+    with pytest.raises(InputError, match=r"file://.*symbolic link loop|reg/loop: symbolic link loop"):
+        resolve_inputs([f"file://{tmp_path / 'reg'}"])
+    (tmp_path / "reg" / "loop").unlink()
+    assert paths_of(resolve_inputs([f"file://{tmp_path / 'reg'}"])) == [str(tmp_path / "reg" / "a.parquet")]
+
+
+def test_a_url_folder_that_cannot_be_listed_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fsspec's walk omits folders it cannot list unless asked to raise."""
+    memory = fsspec.filesystem("memory")
+    table = pa.table({"id": pa.array([1, 2], pa.int64())})
+    try:
+        for name in ("a.parquet", "locked/b.parquet"):
+            with memory.open(f"/tierline-walk/{name}", "wb") as handle:
+                pq.write_table(table, handle)
+        listing = type(memory).ls
+
+        def refusing(self, path, detail=True, **kwargs):  # noqa: ANN001 - fsspec's signature
+            if path.rstrip("/").endswith("locked"):
+                raise PermissionError(f"{path}: access denied")
+            return listing(self, path, detail=detail, **kwargs)
+
+        monkeypatch.setattr(type(memory), "ls", refusing)
+        with pytest.raises(InputError, match=r"memory://tierline-walk: cannot open \(.*access denied"):
+            resolve_inputs(["memory://tierline-walk"])
+    finally:
+        monkeypatch.undo()
+        memory.rm("/tierline-walk", recursive=True)
+
+
+def test_a_missing_file_system_package_while_reading_is_an_input_error(tmp_path: Path) -> None:
+    """A worker without the driver the client had: the task's ImportError becomes exit 3."""
+    from pipeline.partitions import Partition
+
+    fsspec.register_implementation("tierline-absent", "tierline_absent_driver.FileSystem",
+                                   errtxt="Install tierline-absent-driver to read tierline-absent:// URLs")
+    partition = Partition(0, "tierline-absent://bucket/a.parquet", (0,), 3, 0)
+
+    with pytest.raises(InputError) as caught:
+        read_partition(partition, None)
+
+    assert str(caught.value).startswith("tierline-absent://bucket/a.parquet: cannot open it on this worker")
+    assert "Install tierline-absent-driver" in str(caught.value)

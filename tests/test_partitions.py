@@ -29,14 +29,38 @@ def test_runs_stay_within_target_and_number_across_files() -> None:
     ]
 
 
-def test_big_row_group_is_its_own_partition() -> None:
+def test_a_row_group_larger_than_the_target_is_cut_into_equal_slices() -> None:
     files = [footer("/a", 2, 20, 2, 2)]
 
-    assert plan_partitions(files, target_rows=5) == [
+    assert plan_partitions(files, target_rows=6) == [
         Partition(0, "/a", (0,), 2, 0),
-        Partition(1, "/a", (1,), 20, 2),
-        Partition(2, "/a", (2, 3), 4, 22),
+        # 20 rows, at most 6 a slice: 4 slices of 5, each skipping the rows of the ones before it
+        Partition(1, "/a", (1,), 5, 2, 0, sliced=True),
+        Partition(2, "/a", (1,), 5, 7, 5, sliced=True),
+        Partition(3, "/a", (1,), 5, 12, 10, sliced=True),
+        Partition(4, "/a", (1,), 5, 17, 15, sliced=True),
+        Partition(5, "/a", (2, 3), 4, 22),
     ]
+
+
+def test_slice_sizes_differ_by_at_most_one_row_and_cover_the_row_group() -> None:
+    partitions = plan_partitions([footer("/a", 250_000, 7)], target_rows=60_000)
+
+    slices = [p for p in partitions if p.row_groups == (0,)]
+    assert [p.num_rows for p in slices] == [50_000] * 5
+    assert [p.skip_rows for p in slices] == [0, 50_000, 100_000, 150_000, 200_000]
+    assert all(p.sliced for p in slices) and not partitions[-1].sliced
+    assert partitions[-1] == Partition(5, "/a", (1,), 7, 250_000)
+    odd = plan_partitions([footer("/b", 11)], target_rows=3)
+    assert [p.num_rows for p in odd] == [3, 3, 3, 2]
+    assert [p.first_row for p in odd] == [p.skip_rows for p in odd] == [0, 3, 6, 9]
+
+
+def test_a_run_before_a_large_row_group_is_closed_first() -> None:
+    files = [footer("/a", 3, 3, 10, 3)]
+
+    assert [(p.row_groups, p.num_rows, p.first_row, p.skip_rows) for p in plan_partitions(files, target_rows=8)] == [
+        ((0, 1), 6, 0, 0), ((2,), 5, 6, 0), ((2,), 5, 11, 5), ((3,), 3, 16, 0)]
 
 
 def test_empty_row_groups_and_empty_files_are_skipped() -> None:
@@ -77,3 +101,19 @@ def test_plan_from_real_files_is_deterministic(tmp_path: Path) -> None:
         ("c.parquet", (2,), 1, 6),
     ]
     assert [p.index for p in first] == [0, 1, 2, 3]
+
+
+def test_slices_read_back_every_row_once_in_order(tmp_path: Path) -> None:
+    """`read_partition` of every planned slice gives the file's rows, each once, in file order."""
+    from pipeline.inputs import read_partition
+
+    pq.write_table(pa.table({"id": pa.array(range(50_023), pa.int64())}), tmp_path / "a.parquet",
+                   row_group_size=20_000)
+    partitions = plan_partitions(resolve_inputs([str(tmp_path)]), target_rows=6_000)
+
+    # two row groups of 20,000 in 4 slices of 5,000 each (crossing the slice reader's batch
+    # boundaries), then 10,023 rows in 2
+    assert [p.num_rows for p in partitions] == [5_000] * 8 + [5_012, 5_011]
+    read = [read_partition(p, ["id"]).column("id").to_pylist() for p in partitions]
+    assert [len(rows) for rows in read] == [p.num_rows for p in partitions]
+    assert sum(read, []) == list(range(50_023))

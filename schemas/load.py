@@ -237,6 +237,15 @@ def _python_type_ok(value: Any, input_type: str) -> bool:
     return True
 
 
+def _value_key(value: Any) -> tuple[bool, Any]:
+    """A key under which two scorecard values are equal as `_same_value` says (True apart from 1)."""
+    return isinstance(value, bool), value
+
+
+def _value_keys(values: Iterable[Any]) -> frozenset[tuple[bool, Any]]:
+    return frozenset(_value_key(value) for value in values)
+
+
 def _same_value(a: Any, b: Any) -> bool:
     """Equality that keeps True apart from 1 (YAML gives both)."""
     return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
@@ -360,9 +369,10 @@ class _Builder:
             if input_type in ("float", "date", "timestamp"):
                 self.add(path + ("map",), f"'map' needs a category, bool, int or string input; {quote(raw.input)} is {input_type}")
             points = []
+            category_values = _value_keys(spec.values or ()) if spec is not None else frozenset()
             for key, value in raw.map.items():
                 if spec is not None and spec.type == "category" and spec.values is not None:
-                    if not any(_same_value(key, v) for v in spec.values):
+                    if _value_key(key) not in category_values:
                         self.add(path + ("map", key), f"map key {quote(key)} is not one of the values of input {quote(raw.input)}")
                 elif spec is not None and not _python_type_ok(key, spec.type):
                     self.add(path + ("map", key), f"map key {quote(key)} is not a {spec.type} like input {quote(raw.input)}")
@@ -458,18 +468,20 @@ class _Builder:
             self.add(path + ("cells",), f"cells need one row per rows level ({len(rows.levels)}), not {len(raw.cells)}")
             return [], None
         order = list(raw.order)
+        listed: set[str] = set()
         for index, code in enumerate(order):
             if not fmt.re_tier_code(code):
                 self.add(path + ("order", index), f"tier code {quote(code)} must match ^[A-Za-z0-9_-]{{1,32}}$ (letters, digits, _ and -)")
-            if order.index(code) != index:
+            if code in listed:
                 self.add(path + ("order", index), f"tier code {quote(code)} is listed twice")
+            listed.add(code)
         used: set[str] = set()
         for r, row in enumerate(raw.cells):
             if len(row) != len(cols.levels):
                 self.add(path + ("cells", r), f"cells row {r + 1} needs one tier per cols level ({len(cols.levels)}), not {len(row)}")
                 return [], None
             for code in row:
-                if code not in order:
+                if code not in listed:
                     self.add(path + ("cells", r), f"cell tier {quote(code)} is not listed in 'order'")
                 used.add(code)
         for index, code in enumerate(order):
@@ -477,7 +489,7 @@ class _Builder:
                 self.add(path + ("order", index), f"tier {quote(code)} in 'order' appears in no cell")
         labels = raw.labels or {}
         for code in labels:
-            if code not in order:
+            if code not in listed:
                 self.add(path + ("labels", code), f"label for {quote(code)}, which is not in 'order'")
         tiers = [(code, labels.get(code), path + ("order", index)) for index, code in enumerate(order)]
         return tiers, MatrixTiering(rows=rows, cols=cols, cells=tuple(tuple(row) for row in raw.cells))
@@ -547,8 +559,9 @@ class _Builder:
         if spec.type in ("float", "date", "timestamp"):
             self.add(path + ("column",), f"scale column {quote(raw.column)} must be a category, int, bool or string input")
         factors = []
+        category_values = _value_keys(spec.values or ())
         for value, factor in raw.factors.items():
-            if spec.type == "category" and spec.values is not None and not any(_same_value(value, v) for v in spec.values):
+            if spec.type == "category" and spec.values is not None and _value_key(value) not in category_values:
                 self.add(path + ("factors", value), f"{quote(value)} is not one of the values of {quote(raw.column)}")
             elif spec.type != "category" and not _python_type_ok(value, spec.type):
                 self.add(path + ("factors", value), f"{quote(value)} is not a {spec.type} like {quote(raw.column)}")
@@ -570,14 +583,16 @@ class _Builder:
                 self.add(path, f"override tier {quote(override.tier)} is not produced by 'tiers', so it needs its own 'label'")
             seen[override.tier] = path
             table.append((override.tier, override.label or override.tier))
+        in_table = {code for code, _ in table}
         for code, label, path in produced:
             if code in seen:
                 if code not in produced_codes or seen[code][0] != "overrides":
                     self.add(path, f"tier code {quote(code)} is listed twice")
                     continue
-            if any(code == c for c, _ in table):
+            if code in in_table:
                 self.add(path, f"tier code {quote(code)} is listed twice")
                 continue
+            in_table.add(code)
             seen[code] = path
             table.append((code, label if label is not None else code))
         lowered: dict[str, str] = {}
@@ -613,11 +628,7 @@ class _Builder:
         if missing:
             self.add(("actions",), f"actions must list every tier; missing: {', '.join(missing)}")
             return ()
-        columns: list[str] = []
-        for code in codes:
-            for column in raw[code]:
-                if column not in columns:
-                    columns.append(column)
+        columns = list(dict.fromkeys(column for code in codes for column in raw[code]))
         result = []
         for column in columns:
             first = next(code for code in codes if column in raw[code])
@@ -667,13 +678,15 @@ class _Builder:
             return passthrough
         if self.spec.key not in passthrough:
             self.add(("passthrough",), f"passthrough must include the key column {quote(self.spec.key)}")
+        listed: set[str] = set()
         for index, column in enumerate(passthrough):
             path = ("passthrough", index)
-            if passthrough.index(column) != index:
+            if column in listed:
                 self.add(path, f"passthrough lists {quote(column)} twice")
             elif column in self.columns:
                 self.add(path, f"passthrough column {quote(column)} has the name of {self.columns[column]}; "
                          f"the output would hold two columns named {quote(column)}")
+            listed.add(column)
         return tuple(passthrough)
 
     def build_derived(self, actions: tuple[ActionColumn, ...]) -> tuple[Derived, ...]:

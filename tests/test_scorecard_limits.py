@@ -114,6 +114,20 @@ HOSTILE: dict[str, Hostile] = {
     "yaml-nul-character": Hostile(
         edit(BASE, ("description: Oilfield", "description: Oil\x00field")),
         ("YAML syntax", "#x0000"), "description:"),
+    # ---- explicit tags and timestamps: PyYAML's constructors raised ValueError, KeyError, AttributeError
+    "yaml-timestamp-month-13": Hostile(
+        edit(BASE, ("description: Oilfield", "description: 2024-13-45\nnote: Oilfield")),
+        ("the YAML value '2024-13-45' cannot be read as timestamp",), "description:"),
+    "yaml-int-tag-on-text": Hostile(
+        edit(BASE, ("version: 2", "version: !!int two")), ("the YAML value 'two' cannot be read as int",), "version:"),
+    "yaml-float-tag-on-nothing": Hostile(
+        edit(BASE, ("{from: 100, points: 15}", "{from: !!float '', points: 15}")), ("cannot be read as float",),
+        "{from: !!float"),
+    "yaml-bool-tag-on-text": Hostile(
+        edit(BASE, ("special_equipment: {type: bool, default: false}", "special_equipment: {type: bool, default: !!bool maybe}")),
+        ("'maybe' cannot be read as bool",), "special_equipment: {type: bool"),
+    "yaml-seq-tag-on-a-mapping": Hostile(
+        edit(BASE, ("passthrough: all", "passthrough: !!seq {a: 1}")), ("a mapping cannot be read as seq",), "passthrough:"),
     # ---- numbers in YAML
     "yaml-integer-10^400-version": Hostile(
         edit(BASE, ("version: 2", f"version: {HUGE_INT}")), ("does not fit in 64 bits",), "version:"),
@@ -394,6 +408,39 @@ def test_the_base_checks_and_runs(tmp_path: Path) -> None:
     result = tierline("run", str(path), "--input", str(register), "--output", str(tmp_path / "out"),
                       "--period", "p1", "--quiet", limited=False)
     assert result.returncode == 0, result.stderr
+
+
+def _large_map(entries: int) -> str:
+    values = ", ".join(f"v{i}" for i in range(entries))
+    points = ", ".join(f"v{i}: {i % 30}" for i in range(entries))
+    return edit(BASE, ("values: [shutdown, ordinary, auxiliary]", f"values: [{values}]"),
+                ("map: {shutdown: 25, ordinary: 15, auxiliary: 10}", f"map: {{{points}}}"))
+
+
+def _many_tiers(count: int) -> str:
+    levels = "".join(f"    - {{tier: t{i}, from: {-i - 1}, to: {-i}}}\n" for i in range(count))
+    return edit(BASE, ("    - {tier: C, label: C类设备, to: 40}\n",
+                       f"    - {{tier: C, label: C类设备, from: 0, to: 40}}\n{levels}    - {{tier: last, to: {-count}}}\n"),
+                ("actions:\n  A: {review_cycle: monthly, owner: plant}\n  B: {review_cycle: quarterly, owner: workshop}\n"
+                 "  C: {review_cycle: yearly, owner: team}\n", ""))
+
+
+# Large but sound: these took minutes (lookups in lists, once per value) and now take seconds.
+LARGE = {
+    "map-of-20k-values": _large_map(20_000),
+    "5k-tiers": _many_tiers(5_000),
+    "10k-components": edit(BASE, ("    - {name: utilisation,", "".join(
+        f"    - {{name: c{i}, input: utilisation_pct, value: true}}\n" for i in range(10_000)) + "    - {name: utilisation,")),
+    "20k-passthrough-columns": edit(BASE, ("passthrough: all", "passthrough: [equipment_id, "
+                                           + ", ".join(f"c{i}" for i in range(20_000)) + "]")),
+}
+
+
+@pytest.mark.parametrize("name", list(LARGE))
+def test_a_large_sound_scorecard_checks_in_the_limits(name: str, tmp_path: Path) -> None:
+    path = write(tmp_path, LARGE[name])
+    result = tierline("check", str(path))
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr[:2000]
 
 
 def test_a_scorecard_of_exactly_the_limit_is_read(tmp_path: Path) -> None:

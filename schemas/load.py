@@ -101,19 +101,37 @@ def _is_union_member(step: Any) -> bool:
     return isinstance(step, str) and ("[" in step or step in _UNION_MEMBERS)
 
 
+def _document_path(document: Any, location: Sequence[Any]) -> Path_:
+    """The places in the file along pydantic's error location: a step the document holds is a
+    key or index (whatever it is spelt like, `a[1]` included); one it does not hold is a union
+    member's name, skipped, or a missing key, kept."""
+    node, path = document, []
+    for step in location:
+        if isinstance(node, dict) and not isinstance(step, (list, dict)) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        elif _is_union_member(step):
+            continue
+        else:
+            node = None
+        path.append(step)
+    return tuple(path)
+
+
 def _pydantic_problems(error: ValidationError, problems: _Problems) -> None:
     seen: set[Path_] = set()
     for item in error.errors():
-        path = tuple(step for step in item["loc"] if not _is_union_member(step))
+        path = _document_path(problems.document, item["loc"])
         kind = item["type"]
         line_path = path
         if path in seen:
             continue  # one line per place: the first of a union's alternatives says enough
         seen.add(path)
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and path:
             key = path[-1]
             path, message = path[:-1], f"unknown key {quote(key)}"
-        elif kind == "missing":
+        elif kind == "missing" and path:
             key = path[-1]
             path, message = path[:-1], f"missing key {quote(key)}"
         else:

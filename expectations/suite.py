@@ -200,30 +200,25 @@ def load_extra_suite(scorecard: Scorecard) -> list[ExpectationConfiguration]:
     """The expectations of the scorecard's `expectations:` file (GX 1.x suite JSON), checked.
 
     Every problem is a `ScorecardError` naming the JSON file (and the expectation's index): an
-    unreadable file, invalid JSON, a suite without an `expectations` list, an unknown expectation
+    unreadable file, one that is not a regular file or is over MAX_EXTRA_SUITE_BYTES, invalid JSON
+    or numbers no int64 / float64 holds, a suite without an `expectations` list, an unknown expectation
     type or kwargs GX refuses. Stored-copy fields (`id`, `rendered_content`) are dropped: the
     expectations join a new suite.
     """
     path = extra_suite_path(scorecard)
     if path is None:
         return []
+    from schemas.files import parse_json, read_regular_file
+    from schemas.limits import MAX_EXTRA_SUITE_BYTES
+
+    source = str(path)
+    named_by = f" (named by 'expectations:' in {scorecard.source})"
+    # a regular file under the limit (never a FIFO or /dev/zero), numbers Arrow can hold
+    data = read_regular_file(path, "expectations file", MAX_EXTRA_SUITE_BYTES, named_by)
+    document = parse_json(data, source, "expectations file", named_by)
     from great_expectations.exceptions import ExpectationNotFoundError, GreatExpectationsError
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    source = str(path)
-    named_by = f"(named by 'expectations:' in {scorecard.source})"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScorecardError(f"no such expectations file {named_by}", source=source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise ScorecardError(f"cannot read the expectations file: {reason} {named_by}", source=source) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ScorecardError(f"invalid JSON: {error.msg} (column {error.colno})", source=source,
-                             line=error.lineno) from None
     if not isinstance(document, dict) or not isinstance(document.get("expectations"), list):
         raise ScorecardError(
             "an expectations file is a Great Expectations suite: a JSON object with an "

@@ -11,9 +11,12 @@ import os
 import sys
 import traceback
 import warnings
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from schemas.errors import Interrupted, TierlineError, UsageError
+
+if TYPE_CHECKING:
+    from schemas.model import Scorecard
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,12 +105,37 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check_one(path: str) -> tuple["Scorecard | None", list[TierlineError]]:
+    """Everything `tierline run` decides about a scorecard before it reads a row: load, compile,
+    and plan the default (fast) validation, which reads the extra suite and compiles every check.
+    What passes here, a run compiles too."""
+    from schemas.errors import ScorecardError
     from schemas.load import check_scorecard
 
+    scorecard, errors = check_scorecard(path)
+    if errors:
+        return None, list(errors)
+    assert scorecard is not None
+    # imported once a scorecard loads: pyarrow takes a while
+    from expectations.suite import load_extra_suite
+    from pipeline.compile import compile_scorecard
+    from pipeline.validate import plan_validation
+
+    try:
+        compiled = compile_scorecard(scorecard)
+        load_extra_suite(scorecard)  # its file and JSON first: a bad one is refused before GX is imported
+        plan_validation(compiled, "fast")
+    except ScorecardError as error:
+        if error.source is None:  # a check's own message, which knows the expectation but not the file
+            error = ScorecardError(error.detail, source=path, line=error.line)
+        return None, [error]
+    return scorecard, []
+
+
+def _check(args: argparse.Namespace) -> int:
     failed = False
     for path in args.scorecards:
-        scorecard, errors = check_scorecard(path)
+        scorecard, errors = _check_one(path)
         for error in errors:
             print(str(error), file=sys.stderr)
         if errors:

@@ -127,20 +127,19 @@ class _Compiler:
     def __init__(self, scorecard: Scorecard):
         self.scorecard = scorecard
         self.slots: dict[str, int] = {}
-        self.text_vocab: dict[str, list[Any]] = {}
-        self.error_codes: list[str] = []
+        # text column → its values in code order (dicts as ordered sets: a scorecard may list 50,000)
+        self.text_vocab: dict[str, dict[Any, int]] = {}
+        self.error_codes: dict[str, int] = {}
         self.code: list[int] = []
         self.code_arg: list[tuple[int, int]] = []
         self.code_const: list[float] = []
         self.program_start: list[int] = [0]
         self.set_values: list[float] = []
-        self.literal_pool: list[str] = []
+        self.literal_pool: dict[str, int] = {}
         self.stack_depth = 1
 
     def error(self, code: str) -> int:
-        if code not in self.error_codes:
-            self.error_codes.append(code)
-        return self.error_codes.index(code)
+        return self.error_codes.setdefault(code, len(self.error_codes))
 
     # --------------------------------------------------------------- slots and vocabularies
     def used_inputs(self) -> list[str]:
@@ -165,33 +164,35 @@ class _Compiler:
 
     def collect_vocabularies(self) -> None:
         sc = self.scorecard
+        inputs = {spec.name: spec for spec in sc.inputs}
         for name in self.slots:
-            if name in sc.input_names and sc.input(name).value_type == "text":
-                spec = sc.input(name)
-                vocab: list[Any] = []
+            if name in inputs and inputs[name].value_type == "text":
+                spec = inputs[name]
+                vocab: dict[Any, int] = {}
                 for value in list(spec.values or ()) + ([spec.default] if spec.default is not None else []):
-                    if value is not None and value not in vocab:
-                        vocab.append(value)
+                    if value is not None:
+                        vocab.setdefault(value, len(vocab))
                 self.text_vocab[name] = vocab
         for component in sc.components:
             if component.input in self.text_vocab:
+                vocab = self.text_vocab[component.input]
                 for key, _ in component.map_points:
-                    if key not in self.text_vocab[component.input]:
-                        self.text_vocab[component.input].append(key)
+                    vocab.setdefault(key, len(vocab))
         if sc.tiering.kind == "levels" and sc.tiering.scale is not None and sc.tiering.scale.column in self.text_vocab:
+            vocab = self.text_vocab[sc.tiering.scale.column]
             for key, _ in sc.tiering.scale.factors:
-                if key not in self.text_vocab[sc.tiering.scale.column]:
-                    self.text_vocab[sc.tiering.scale.column].append(key)
+                vocab.setdefault(key, len(vocab))
         for action in sc.actions:
             if action.type == "string":
-                self.text_vocab[action.name] = list(dict.fromkeys(v for v in action.values if v is not None))
+                values = dict.fromkeys(v for v in action.values if v is not None)
+                self.text_vocab[action.name] = {value: code for code, value in enumerate(values)}
         expressions = [o.when for o in sc.overrides] + [d.expression for d in sc.derived]
         if sc.tiering.kind == "rules":
             expressions += [r.when for r in sc.tiering.rules if r.when is not None]
         for expression in expressions:
             for column, literal in _text_literals(expression.ast):
-                if column in self.text_vocab and literal not in self.text_vocab[column]:
-                    self.text_vocab[column].append(literal)
+                if column in self.text_vocab:
+                    self.text_vocab[column].setdefault(literal, len(self.text_vocab[column]))
 
     def by_column(self, axis: Axis) -> str:
         """The output column an axis reads: the score's column or the input's name."""
@@ -202,7 +203,7 @@ class _Compiler:
         if value is None:
             return math.nan
         if column in self.text_vocab:
-            return float(self.text_vocab[column].index(value))
+            return float(self.text_vocab[column][value])
         if isinstance(value, bool):
             return 1.0 if value else 0.0
         return float(value)
@@ -224,10 +225,8 @@ class _Compiler:
         column, else in the pool of free-standing literals (codes -2, -3, …), which only ever meet
         each other because text compares with == != in, and never two text columns together."""
         if column is not None and column in self.text_vocab:
-            return float(self.text_vocab[column].index(text))
-        if text not in self.literal_pool:
-            self.literal_pool.append(text)
-        return -2.0 - self.literal_pool.index(text)
+            return float(self.text_vocab[column][text])
+        return -2.0 - self.literal_pool.setdefault(text, len(self.literal_pool))
 
     def constant(self, value: Any, column: str | None = None) -> float:
         if isinstance(value, str):
@@ -446,8 +445,9 @@ class _Compiler:
         if sc.aggregate is not None and sc.aggregate.odd_count:
             self.error(sc.aggregate.even_count_code)
         input_slots = []
+        inputs = {spec.name: spec for spec in sc.inputs}
         for name, slot in list(self.slots.items())[:n_inputs]:
-            spec = sc.input(name)
+            spec = inputs[name]
             vocab = tuple(self.text_vocab[name]) if name in self.text_vocab else None
             default = math.nan if spec.default is None else self.encode_key(name, spec.default)
             input_slots.append(InputSlot(slot=slot, name=name, type=spec.type, vocabulary=vocab, default=default))

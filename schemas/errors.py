@@ -25,6 +25,7 @@ class ScorecardError(TierlineError):
     exit_code = 2
 
     def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+        message = " ".join(message.splitlines())  # one line, whatever text a message quotes
         self.source = source
         self.line = line
         self.detail = message

@@ -17,13 +17,21 @@ Grammar, loosest binding first::
 Nothing else exists: a name followed by `(` or `.` is refused (no calls, no attributes), and the
 text is never handed to Python's `eval`. Keywords are case-insensitive. Evaluation, with SQL
 three-valued logic, happens in the kernels (`kernels.expressions`) and in the test oracle.
+
+Bounded (`schemas.limits`): the text's length, its terms (names and literals), each number
+literal (at most MAX_NUMBER_CHARS characters and a finite float64), the nesting of parentheses,
+`not` and `-`, and the depth of the tree, where each operator of a chain adds one level: the
+parser, the type check and the compiler all recurse, and stay far inside Python's stack.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Literal, Union
+
+from schemas.limits import MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_TERMS, MAX_NUMBER_CHARS, quote
 
 ValueType = Literal["number", "bool", "text", "time", "null"]
 
@@ -82,6 +90,7 @@ class IsNull:
 Node = Union[Literal_, Name, Unary, Binary, InList, IsNull]
 
 KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
+_OPERATOR_WORDS = {"and", "or", "not", "in", "is"}  # keywords that are not values (terms)
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
 ARITHMETIC = ("+", "-", "*", "/")
 
@@ -106,17 +115,36 @@ class _Token:
     value: object = None
 
 
+def _number(raw: str, column: int) -> float | int:
+    """A number literal's value; it must be short and a finite float64 (the kernels' numbers)."""
+    if len(raw) > MAX_NUMBER_CHARS:
+        raise ExpressionError(f"the number {raw[:20]}... has {len(raw)} characters; at most {MAX_NUMBER_CHARS}", column)
+    value: float | int = float(raw) if any(c in raw for c in ".eE") else int(raw)
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:  # an integer past float64's range
+        finite = False
+    if not finite:
+        raise ExpressionError(f"the number {raw} is too large for a float64 (at most about 1.8e+308)", column)
+    return value
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
+    terms = 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         raw = match.group()
         column = match.start() + 1
         if kind == "space":
             continue
+        if kind in ("number", "string") or (kind == "name" and raw.lower() not in _OPERATOR_WORDS):
+            terms += 1
+            if terms > MAX_EXPRESSION_TERMS:
+                raise ExpressionError(f"more than {MAX_EXPRESSION_TERMS:,} names and values in one expression; "
+                                      "split it into derived columns", column)
         if kind == "number":
-            value: object = float(raw) if any(c in raw for c in ".eE") else int(raw)
-            tokens.append(_Token("number", raw, column, value))
+            tokens.append(_Token("number", raw, column, _number(raw, column)))
         elif kind == "string":
             quote = raw[0]
             tokens.append(_Token("string", raw, column, raw[1:-1].replace(quote * 2, quote)))
@@ -143,6 +171,23 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokenize(text)
         self.position = 0
+        self.nesting = 0  # open parentheses, `not`s and `-`s: each is a recursion of the parser
+        self.heights: dict[int, int] = {}  # id(node) → levels of the tree below and at it
+
+    def _descend(self, token: _Token) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(f"the expression nests more than {MAX_EXPRESSION_DEPTH} levels deep", token.column)
+
+    def _node(self, node: "Node", *children: "Node") -> "Node":
+        """`node`, once the tree it tops is known to be at most MAX_EXPRESSION_DEPTH deep."""
+        height = 1 + max((self.heights.get(id(child), 1) for child in children), default=0)
+        if height > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(
+                f"the expression nests more than {MAX_EXPRESSION_DEPTH} levels deep (each operator of a chain "
+                "adds one); split it into derived columns", node.column)
+        self.heights[id(node)] = height
+        return node
 
     @property
     def current(self) -> _Token:
@@ -164,7 +209,7 @@ class _Parser:
 
     def _describe(self) -> str:
         token = self.current
-        return "the end of the expression" if token.kind == "end" else repr(token.text)
+        return "the end of the expression" if token.kind == "end" else quote(token.text)
 
     def parse(self) -> Node:
         node = self._or()
@@ -176,20 +221,25 @@ class _Parser:
         node = self._and()
         while self._at("keyword", "or"):
             token = self._advance()
-            node = Binary("or", node, self._and(), token.column)
+            right = self._and()
+            node = self._node(Binary("or", node, right, token.column), node, right)
         return node
 
     def _and(self) -> Node:
         node = self._not()
         while self._at("keyword", "and"):
             token = self._advance()
-            node = Binary("and", node, self._not(), token.column)
+            right = self._not()
+            node = self._node(Binary("and", node, right, token.column), node, right)
         return node
 
     def _not(self) -> Node:
         if self._at("keyword", "not"):
             token = self._advance()
-            return Unary("not", self._not(), token.column)
+            self._descend(token)
+            operand = self._not()
+            self.nesting -= 1
+            return self._node(Unary("not", operand, token.column), operand)
         return self._compare()
 
     def _compare(self) -> Node:
@@ -197,14 +247,15 @@ class _Parser:
         token = self.current
         if token.kind == "op" and token.text in COMPARISONS:
             self._advance()
-            return Binary(token.text, node, self._sum(), token.column)
+            right = self._sum()
+            return self._node(Binary(token.text, node, right, token.column), node, right)
         if self._at("keyword", "in"):
             self._advance()
-            return InList(node, self._list(), False, token.column)
+            return self._node(InList(node, self._list(), False, token.column), node)
         if self._at("keyword", "not"):
             self._advance()
             self._expect("keyword", "in")
-            return InList(node, self._list(), True, token.column)
+            return self._node(InList(node, self._list(), True, token.column), node)
         if self._at("keyword", "is"):
             self._advance()
             negated = False
@@ -212,7 +263,7 @@ class _Parser:
                 self._advance()
                 negated = True
             self._expect("keyword", "null")
-            return IsNull(node, negated, token.column)
+            return self._node(IsNull(node, negated, token.column), node)
         return node
 
     def _list(self) -> tuple[Literal_, ...]:
@@ -245,23 +296,27 @@ class _Parser:
         node = self._product()
         while self.current.kind == "op" and self.current.text in ("+", "-"):
             token = self._advance()
-            node = Binary(token.text, node, self._product(), token.column)
+            right = self._product()
+            node = self._node(Binary(token.text, node, right, token.column), node, right)
         return node
 
     def _product(self) -> Node:
         node = self._unary()
         while self.current.kind == "op" and self.current.text in ("*", "/"):
             token = self._advance()
-            node = Binary(token.text, node, self._unary(), token.column)
+            right = self._unary()
+            node = self._node(Binary(token.text, node, right, token.column), node, right)
         return node
 
     def _unary(self) -> Node:
         if self._at("op", "-"):
             token = self._advance()
+            self._descend(token)
             operand = self._unary()
+            self.nesting -= 1
             if isinstance(operand, Literal_) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
                 return Literal_(-operand.value, token.column)
-            return Unary("-", operand, token.column)
+            return self._node(Unary("-", operand, token.column), operand)
         return self._atom()
 
     def _atom(self) -> Node:
@@ -278,9 +333,10 @@ class _Parser:
                 raise ExpressionError(f"calls are not allowed ({token.text}(...))", token.column)
             return Name(token.text, token.column)
         if self._at("op", "("):
-            self._advance()
+            self._descend(self._advance())
             node = self._or()
             self._expect("op", ")")
+            self.nesting -= 1
             return node
         raise ExpressionError(f"expected a value but found {self._describe()}", token.column)
 
@@ -289,6 +345,9 @@ def parse_expression(text: str) -> Node:
     """Parse expression text to an AST; raises `ExpressionError` with the column at fault."""
     if not text.strip():
         raise ExpressionError("the expression is empty", 1)
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"the expression has {len(text):,} characters; at most {MAX_EXPRESSION_CHARS:,}",
+                              MAX_EXPRESSION_CHARS + 1)
     return _Parser(text).parse()
 
 
@@ -342,7 +401,7 @@ def check_types(node: Node, type_of: Callable[[Name], ValueType]) -> ValueType:
         for item in node.items:
             item_type = literal_type(item.value)
             if item_type != "null" and operand != "null" and item_type != operand:
-                raise ExpressionError(f"'in' list value {item.value!r} is {item_type}, the operand is {operand}", item.column)
+                raise ExpressionError(f"'in' list value {quote(item.value)} is {item_type}, the operand is {operand}", item.column)
         return "bool"
     assert isinstance(node, Binary)
     left = check_types(node.left, type_of)

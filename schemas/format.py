@@ -11,9 +11,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-Number = Union[int, float]
+from schemas.limits import INT32_MAX, INT64_MAX, INT64_MIN
+
+
+def _fits_int64(value: int | float) -> int | float:
+    # YAML integers are bounded by the loader; this catches quoted ones pydantic parses ('1000…0')
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("the integer does not fit in 64 bits; write a large number as a float (1.0e+30)")
+    return value
+
+
+Number = Annotated[Union[int, float], AfterValidator(_fits_int64)]
 Scalar = Union[bool, int, float, str, None]
 InputType = Literal["string", "int", "float", "bool", "category", "date", "timestamp"]
 TIER_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
@@ -70,7 +80,7 @@ class ComponentSpec(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN)
     input: str
-    map: dict[Any, Number] | None = None
+    map: dict[Any, Number] | None = Field(default=None, min_length=1)
     bands: list[BandSpec] | None = Field(default=None, min_length=1)
     linear: LinearSpec | None = None
     value: Literal[True] | None = None
@@ -191,7 +201,7 @@ class ScorecardSpec(_Strict):
     )
 
     scorecard: str = Field(pattern=NAME_PATTERN, description="scorecard id")
-    version: Annotated[int, Field(ge=1, strict=True)]
+    version: Annotated[int, Field(ge=1, le=INT32_MAX, strict=True)]  # written as int32 into every row
     description: str | None = None
     key: str = Field(description="entity id column; must be unique in the register")
     inputs: dict[str, InputSpec] = Field(min_length=1)

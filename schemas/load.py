@@ -39,8 +39,9 @@ from schemas.model import (
     Scorecard,
     Tier,
 )
+from schemas.limits import INT32_MAX, MAX_REGEX_CHARS, MAX_REGEX_GROUP_DEPTH, MAX_REPORTED_PROBLEMS, quote
 from schemas.ranges import Range, check_ranges
-from schemas.yamlload import LocatedDict, LocatedList, load_yaml_file, load_yaml_text
+from schemas.yamlload import LocatedDict, LocatedList, load_yaml_text, read_scorecard_bytes
 
 Path_ = tuple[Any, ...]
 
@@ -60,10 +61,18 @@ def _line_at(document: Any, path: Path_) -> int | None:
     return line
 
 
+_PLAIN_STEP = re.compile(r"[\w-]{1,60}")
+
+
 def _path_text(path: Sequence[Any]) -> str:
     text = ""
     for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+        if isinstance(step, str) and not _PLAIN_STEP.fullmatch(step):
+            text += f"[{quote(step)}]"  # a key with spaces, newlines or 1,000 characters: quoted and cut
+        elif isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += f".{step}" if text else str(step)
     return text
 
 
@@ -92,31 +101,53 @@ def _is_union_member(step: Any) -> bool:
     return isinstance(step, str) and ("[" in step or step in _UNION_MEMBERS)
 
 
+def _document_path(document: Any, location: Sequence[Any]) -> Path_:
+    """The places in the file along pydantic's error location: a step the document holds is a
+    key or index (whatever it is spelt like, `a[1]` included); one it does not hold is a union
+    member's name, skipped, or a missing key, kept."""
+    node, path = document, []
+    for step in location:
+        if isinstance(node, dict) and not isinstance(step, (list, dict)) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        elif _is_union_member(step):
+            continue
+        else:
+            node = None
+        path.append(step)
+    return tuple(path)
+
+
 def _pydantic_problems(error: ValidationError, problems: _Problems) -> None:
     seen: set[Path_] = set()
     for item in error.errors():
-        path = tuple(step for step in item["loc"] if not _is_union_member(step))
+        path = _document_path(problems.document, item["loc"])
         kind = item["type"]
         line_path = path
         if path in seen:
             continue  # one line per place: the first of a union's alternatives says enough
         seen.add(path)
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and path:
             key = path[-1]
-            path, message = path[:-1], f"unknown key {key!r}"
-        elif kind == "missing":
+            path, message = path[:-1], f"unknown key {quote(key)}"
+        elif kind == "missing" and path:
             key = path[-1]
-            path, message = path[:-1], f"missing key {key!r}"
+            path, message = path[:-1], f"missing key {quote(key)}"
         else:
             message = item["msg"].removeprefix("Value error, ")
             if kind == "string_pattern_mismatch" and path and path[-1] == "tier":
-                message = f"tier code {item['input']!r} must match ^[A-Za-z0-9_-]{{1,32}}$ (letters, digits, _ and -)"
+                message = f"tier code {quote(item['input'])} must match ^[A-Za-z0-9_-]{{1,32}}$ (letters, digits, _ and -)"
             elif kind == "string_pattern_mismatch":
-                message = f"{item['input']!r} must match {item['ctx']['pattern']}"
+                message = f"{quote(item['input'])} must match {item['ctx']['pattern']}"
             elif kind == "literal_error":
-                message = f"{item['input']!r} is not allowed: {item['msg'].removeprefix('Input should be ')}"
+                message = f"{quote(item['input'])} is not allowed: {item['msg'].removeprefix('Input should be ')}"
             elif kind == "finite_number":
-                message = f"must be a finite number, not {item['input']!r}"
+                message = f"must be a finite number, not {quote(item['input'])}"
+            elif kind == "too_short" and path and path[-1] == "map":
+                message = "an empty map gives no value any points: list each value with its points"
+            elif kind == "less_than_equal" and path == ("version",):
+                message = f"version {quote(item['input'])} is too large: it is written as an int32, at most {INT32_MAX:,}"
         problems.add(path, message, line_path)
 
 
@@ -124,12 +155,7 @@ def check_scorecard(path: str | Path) -> tuple[Scorecard | None, list[ScorecardE
     """Parse and check one scorecard file; returns the scorecard (if sound) and every problem."""
     path = Path(path)
     try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        return None, [ScorecardError("no such scorecard file", source=str(path))]
-    except OSError as error:
-        return None, [ScorecardError(f"cannot read the scorecard: {error.strerror}", source=str(path))]
-    try:
+        raw_bytes = read_scorecard_bytes(path)  # a regular file under the size limit, or exit 2
         text = raw_bytes.decode("utf-8")
         document = load_yaml_text(text, str(path))
     except UnicodeDecodeError:
@@ -158,6 +184,14 @@ def load_scorecard_text(text: str, source: str = "<scorecard>") -> Scorecard:
     return scorecard
 
 
+def _reported(errors: list[ScorecardError], source: str) -> list[ScorecardError]:
+    """The first MAX_REPORTED_PROBLEMS problems, and a line saying how many more there are."""
+    if len(errors) <= MAX_REPORTED_PROBLEMS:
+        return errors
+    more = len(errors) - MAX_REPORTED_PROBLEMS
+    return errors[:MAX_REPORTED_PROBLEMS] + [ScorecardError(f"{more:,} more problems not shown", source=source)]
+
+
 def check_document(document: Any, source: str, sha256: str = "") -> tuple[Scorecard | None, list[ScorecardError]]:
     problems = _Problems(document, source)
     if not isinstance(document, dict):
@@ -167,11 +201,46 @@ def check_document(document: Any, source: str, sha256: str = "") -> tuple[Scorec
         spec = fmt.ScorecardSpec.model_validate(document)
     except ValidationError as error:
         _pydantic_problems(error, problems)
-        return None, problems.errors
+        return None, _reported(problems.errors, source)
     scorecard = _Builder(spec, problems, source, sha256).build()
     if problems.errors:
-        return None, problems.errors
+        return None, _reported(problems.errors, source)
     return scorecard, []
+
+
+def _group_depth(pattern: str) -> int:
+    """How deeply the parentheses of a regular expression nest (escapes and [...] sets skipped)."""
+    depth = deepest = 0
+    in_set = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_set:
+            in_set = char != "]"
+        elif char == "[":
+            in_set = True
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
+
+
+def _regex_problem(pattern: str) -> str | None:
+    # Bounded before compiling: Python's re parser recurses once per nested group (and GX and
+    # RE2 compile the same text at run time, deeper in the stack).
+    if len(pattern) > MAX_REGEX_CHARS:
+        return f"the regular expression has {len(pattern):,} characters; at most {MAX_REGEX_CHARS:,}"
+    if _group_depth(pattern) > MAX_REGEX_GROUP_DEPTH:
+        return f"the regular expression nests groups more than {MAX_REGEX_GROUP_DEPTH} deep"
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError) as error:  # OverflowError: a{99999999999}
+        return f"bad regular expression: {error}"
+    return None
 
 
 def _python_type_ok(value: Any, input_type: str) -> bool:
@@ -184,6 +253,15 @@ def _python_type_ok(value: Any, input_type: str) -> bool:
     if input_type == "string":
         return isinstance(value, str)
     return True
+
+
+def _value_key(value: Any) -> tuple[bool, Any]:
+    """A key under which two scorecard values are equal as `_same_value` says (True apart from 1)."""
+    return isinstance(value, bool), value
+
+
+def _value_keys(values: Iterable[Any]) -> frozenset[tuple[bool, Any]]:
+    return frozenset(_value_key(value) for value in values)
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -199,6 +277,15 @@ class _Builder:
         self.sha256 = sha256
         self.inputs: dict[str, Input] = {}
         self.score_names: list[str] = []
+        # every output column named so far (SPEC §4) → what writes it, for clash messages
+        self.columns: dict[str, str] = {name: "a column tierline writes" for name in sorted(RESERVED_COLUMNS)}
+
+    def claim(self, column: str, holder: str) -> str | None:
+        """Name output column `column` after `holder`; return what already holds that name, if anything."""
+        if column in self.columns:
+            return self.columns[column]
+        self.columns[column] = holder
+        return None
 
     def add(self, path: Path_, message: str) -> None:
         self.problems.add(path, message)
@@ -211,9 +298,9 @@ class _Builder:
         for name, raw in self.spec.inputs.items():
             path = ("inputs", name)
             if not name.isidentifier():
-                self.add(path, f"input name {name!r} must be an identifier (letters, digits, _) so expressions can name it")
+                self.add(path, f"input name {quote(name)} must be an identifier (letters, digits, _) so expressions can name it")
             if name in RESERVED_COLUMNS:
-                self.add(path, f"input name {name!r} is reserved for an output column")
+                self.add(path, f"input name {quote(name)} is reserved for an output column")
             values = tuple(raw.values) if raw.values is not None else None
             if raw.type == "category" and not values:
                 self.add(path, "a category input needs 'values'")
@@ -229,22 +316,21 @@ class _Builder:
                 if raw.type not in ("string", "category"):
                     self.add(path + ("regex",), "'regex' applies to string inputs only")
                 else:
-                    try:
-                        re.compile(raw.regex)
-                    except re.error as error:
-                        self.add(path + ("regex",), f"bad regular expression: {error}")
+                    problem = _regex_problem(raw.regex)
+                    if problem is not None:
+                        self.add(path + ("regex",), problem)
             if raw.default is not None:
                 if raw.type == "category":
                     if values and not any(_same_value(raw.default, v) for v in values):
-                        self.add(path + ("default",), f"default {raw.default!r} is not one of the values")
+                        self.add(path + ("default",), f"default {quote(raw.default)} is not one of the values")
                 elif raw.type in ("date", "timestamp"):
                     self.add(path + ("default",), f"'default' is not supported for {raw.type} inputs")
                 elif not _python_type_ok(raw.default, raw.type):
-                    self.add(path + ("default",), f"default {raw.default!r} is not a {raw.type}")
+                    self.add(path + ("default",), f"default {quote(raw.default)} is not a {raw.type}")
             if values is not None and raw.type in ("string", "int", "bool"):
                 for value in values:
                     if value is not None and not _python_type_ok(value, raw.type):
-                        self.add(path + ("values",), f"value {value!r} is not a {raw.type}")
+                        self.add(path + ("values",), f"value {quote(value)} is not a {raw.type}")
             self.inputs[name] = Input(
                 name=name, type=raw.type, required=raw.required, default=raw.default,
                 min=None if raw.min is None else float(raw.min),
@@ -252,7 +338,7 @@ class _Builder:
                 values=values, unique=raw.unique, regex=raw.regex, line=self.line(path),
             )
         if self.spec.key not in self.inputs:
-            self.add(("key",), f"key {self.spec.key!r} is not a declared input")
+            self.add(("key",), f"key {quote(self.spec.key)} is not a declared input")
         return tuple(self.inputs.values())
 
     # ---------------------------------------------------------------- scores
@@ -269,15 +355,15 @@ class _Builder:
         component_names: set[str] = set()
         for name, raw, path, column in named:
             if not name.isidentifier() or name in RESERVED_COLUMNS:
-                self.add(path, f"score name {name!r} must be an identifier and not a reserved column name")
+                self.add(path, f"score name {quote(name)} must be an identifier and not a reserved column name")
             if name in self.inputs:
-                self.add(path, f"score name {name!r} is also an input name; expressions could not tell them apart")
+                self.add(path, f"score name {quote(name)} is also an input name; expressions could not tell them apart")
             self.score_names.append(name)
             components = []
             for index, raw_component in enumerate(raw.components):
                 component = self.build_component(raw_component, name, raw.combine, path + ("components", index))
                 if component.name in component_names:
-                    self.add(path + ("components", index, "name"), f"component name {component.name!r} is used twice")
+                    self.add(path + ("components", index, "name"), f"component name {quote(component.name)} is used twice")
                 component_names.add(component.name)
                 components.append(component)
             scores.append(Score(name=name, combine=raw.combine, components=tuple(components),
@@ -287,7 +373,7 @@ class _Builder:
     def build_component(self, raw: fmt.ComponentSpec, score: str, combine: str, path: Path_) -> Component:
         spec = self.inputs.get(raw.input)
         if spec is None:
-            self.add(path + ("input",), f"input {raw.input!r} is not declared under inputs")
+            self.add(path + ("input",), f"input {quote(raw.input)} is not declared under inputs")
         weight = float(raw.weight)
         if combine == "product" and weight != 1:
             self.add(path + ("weight",), f"weights must be 1 with combine: product (weight is {raw.weight})")
@@ -299,19 +385,20 @@ class _Builder:
         possible: list[float] = [] if missing is None else [missing]
         if raw.map is not None:
             if input_type in ("float", "date", "timestamp"):
-                self.add(path + ("map",), f"'map' needs a category, bool, int or string input; {raw.input!r} is {input_type}")
+                self.add(path + ("map",), f"'map' needs a category, bool, int or string input; {quote(raw.input)} is {input_type}")
             points = []
+            category_values = _value_keys(spec.values or ()) if spec is not None else frozenset()
             for key, value in raw.map.items():
                 if spec is not None and spec.type == "category" and spec.values is not None:
-                    if not any(_same_value(key, v) for v in spec.values):
-                        self.add(path + ("map", key), f"map key {key!r} is not one of the values of input {raw.input!r}")
+                    if _value_key(key) not in category_values:
+                        self.add(path + ("map", key), f"map key {quote(key)} is not one of the values of input {quote(raw.input)}")
                 elif spec is not None and not _python_type_ok(key, spec.type):
-                    self.add(path + ("map", key), f"map key {key!r} is not a {spec.type} like input {raw.input!r}")
+                    self.add(path + ("map", key), f"map key {quote(key)} is not a {spec.type} like input {quote(raw.input)}")
                 points.append((key, float(value)))
             possible += [p for _, p in points]
             return Component(method="map", map_points=tuple(points), max_points=max(possible), **common)
         if input_type is not None and input_type not in ("int", "float"):
-            self.add(path + ("input",), f"bands, linear and value need an int or float input; {raw.input!r} is {input_type}")
+            self.add(path + ("input",), f"bands, linear and value need an int or float input; {quote(raw.input)} is {input_type}")
         if raw.bands is not None:
             bands = [(Range.from_bounds(b.from_, b.above, b.to, b.upto), float(b.points)) for b in raw.bands]
             names = [f"#{i + 1}" for i in range(len(bands))]
@@ -341,19 +428,19 @@ class _Builder:
                 return "number"
             if name.name in extra:
                 return extra[name.name]
-            raise ExpressionError(f"unknown name {name.name!r}", name.column)
+            raise ExpressionError(f"unknown name {quote(name.name)}", name.column)
 
         try:
             ast = parse_expression(text)
             kind = check_types(ast, type_of)
         except ExpressionError as error:
-            self.add(path, f"in {text!r} at column {error.column}: {error.message}")
+            self.add(path, f"in {quote(text)} at column {error.column}: {error.message}")
             return None
         if what == "condition" and kind not in ("bool", "null"):
-            self.add(path, f"{text!r} is a {kind}, a condition must be true or false")
+            self.add(path, f"{quote(text)} is a {kind}, a condition must be true or false")
             return None
         if what == "derived" and kind not in ("number", "bool"):
-            self.add(path, f"{text!r} is {kind}; a derived column must be a number or true/false")
+            self.add(path, f"{quote(text)} is {kind}; a derived column must be a number or true/false")
             return None
         return Expression(text=text, ast=ast, type=kind, line=self.line(path))
 
@@ -369,9 +456,9 @@ class _Builder:
             return by, True
         spec = self.inputs.get(by)
         if spec is None:
-            self.add(path + ("by",), f"'by' names {by!r}, which is neither a score nor an input")
+            self.add(path + ("by",), f"'by' names {quote(by)}, which is neither a score nor an input")
         elif spec.type not in ("int", "float"):
-            self.add(path + ("by",), f"'by' input {by!r} must be int or float, not {spec.type}")
+            self.add(path + ("by",), f"'by' input {quote(by)} must be int or float, not {spec.type}")
         return by, False
 
     def build_levels(self, raw_levels: list[fmt.LevelSpec], path: Path_, what: str) -> tuple[Level, ...]:
@@ -399,27 +486,29 @@ class _Builder:
             self.add(path + ("cells",), f"cells need one row per rows level ({len(rows.levels)}), not {len(raw.cells)}")
             return [], None
         order = list(raw.order)
+        listed: set[str] = set()
         for index, code in enumerate(order):
             if not fmt.re_tier_code(code):
-                self.add(path + ("order", index), f"tier code {code!r} must match ^[A-Za-z0-9_-]{{1,32}}$ (letters, digits, _ and -)")
-            if order.index(code) != index:
-                self.add(path + ("order", index), f"tier code {code!r} is listed twice")
+                self.add(path + ("order", index), f"tier code {quote(code)} must match ^[A-Za-z0-9_-]{{1,32}}$ (letters, digits, _ and -)")
+            if code in listed:
+                self.add(path + ("order", index), f"tier code {quote(code)} is listed twice")
+            listed.add(code)
         used: set[str] = set()
         for r, row in enumerate(raw.cells):
             if len(row) != len(cols.levels):
                 self.add(path + ("cells", r), f"cells row {r + 1} needs one tier per cols level ({len(cols.levels)}), not {len(row)}")
                 return [], None
             for code in row:
-                if code not in order:
-                    self.add(path + ("cells", r), f"cell tier {code!r} is not listed in 'order'")
+                if code not in listed:
+                    self.add(path + ("cells", r), f"cell tier {quote(code)} is not listed in 'order'")
                 used.add(code)
         for index, code in enumerate(order):
             if code not in used:
-                self.add(path + ("order", index), f"tier {code!r} in 'order' appears in no cell")
+                self.add(path + ("order", index), f"tier {quote(code)} in 'order' appears in no cell")
         labels = raw.labels or {}
         for code in labels:
-            if code not in order:
-                self.add(path + ("labels", code), f"label for {code!r}, which is not in 'order'")
+            if code not in listed:
+                self.add(path + ("labels", code), f"label for {quote(code)}, which is not in 'order'")
         tiers = [(code, labels.get(code), path + ("order", index)) for index, code in enumerate(order)]
         return tiers, MatrixTiering(rows=rows, cols=cols, cells=tuple(tuple(row) for row in raw.cells))
 
@@ -483,16 +572,17 @@ class _Builder:
         path = ("tiers", "scale")
         spec = self.inputs.get(raw.column)
         if spec is None:
-            self.add(path + ("column",), f"scale column {raw.column!r} is not a declared input")
+            self.add(path + ("column",), f"scale column {quote(raw.column)} is not a declared input")
             return None
         if spec.type in ("float", "date", "timestamp"):
-            self.add(path + ("column",), f"scale column {raw.column!r} must be a category, int, bool or string input")
+            self.add(path + ("column",), f"scale column {quote(raw.column)} must be a category, int, bool or string input")
         factors = []
+        category_values = _value_keys(spec.values or ())
         for value, factor in raw.factors.items():
-            if spec.type == "category" and spec.values is not None and not any(_same_value(value, v) for v in spec.values):
-                self.add(path + ("factors", value), f"{value!r} is not one of the values of {raw.column!r}")
+            if spec.type == "category" and spec.values is not None and _value_key(value) not in category_values:
+                self.add(path + ("factors", value), f"{quote(value)} is not one of the values of {quote(raw.column)}")
             elif spec.type != "category" and not _python_type_ok(value, spec.type):
-                self.add(path + ("factors", value), f"{value!r} is not a {spec.type} like {raw.column!r}")
+                self.add(path + ("factors", value), f"{quote(value)} is not a {spec.type} like {quote(raw.column)}")
             if not (float(factor) > 0 and math.isfinite(float(factor))):
                 self.add(path + ("factors", value), f"factor must be a positive number, not {factor}")
             factors.append((value, float(factor)))
@@ -508,23 +598,25 @@ class _Builder:
                 continue
             path = ("overrides", index)
             if override.label is None:
-                self.add(path, f"override tier {override.tier!r} is not produced by 'tiers', so it needs its own 'label'")
+                self.add(path, f"override tier {quote(override.tier)} is not produced by 'tiers', so it needs its own 'label'")
             seen[override.tier] = path
             table.append((override.tier, override.label or override.tier))
+        in_table = {code for code, _ in table}
         for code, label, path in produced:
             if code in seen:
                 if code not in produced_codes or seen[code][0] != "overrides":
-                    self.add(path, f"tier code {code!r} is listed twice")
+                    self.add(path, f"tier code {quote(code)} is listed twice")
                     continue
-            if any(code == c for c, _ in table):
-                self.add(path, f"tier code {code!r} is listed twice")
+            if code in in_table:
+                self.add(path, f"tier code {quote(code)} is listed twice")
                 continue
+            in_table.add(code)
             seen[code] = path
             table.append((code, label if label is not None else code))
         lowered: dict[str, str] = {}
         for code, _ in table:
             if code.lower() in lowered and lowered[code.lower()] != code:
-                self.add(("tiers",), f"tier codes {lowered[code.lower()]!r} and {code!r} differ only in case; their directories would clash on some file systems")
+                self.add(("tiers",), f"tier codes {quote(lowered[code.lower()])} and {quote(code)} differ only in case; their directories would clash on some file systems")
             lowered[code.lower()] = code
         return tuple(Tier(code=code, label=label, rank=rank) for rank, (code, label) in enumerate(table, start=1))
 
@@ -534,7 +626,7 @@ class _Builder:
         for index, raw in enumerate(self.spec.overrides):
             path = ("overrides", index)
             if raw.name in names:
-                self.add(path + ("name",), f"override name {raw.name!r} is used twice")
+                self.add(path + ("name",), f"override name {quote(raw.name)} is used twice")
             names.add(raw.name)
             when = self.expression(raw.when, path + ("when",), {}, "condition")
             if when is not None:
@@ -549,24 +641,20 @@ class _Builder:
         codes = [t.code for t in tiers]
         for code in raw:
             if code not in codes:
-                self.add(("actions", code), f"actions name tier {code!r}, which is not a tier of this scorecard")
+                self.add(("actions", code), f"actions name tier {quote(code)}, which is not a tier of this scorecard")
         missing = [code for code in codes if code not in raw]
         if missing:
             self.add(("actions",), f"actions must list every tier; missing: {', '.join(missing)}")
             return ()
-        columns: list[str] = []
-        for code in codes:
-            for column in raw[code]:
-                if column not in columns:
-                    columns.append(column)
+        columns = list(dict.fromkeys(column for code in codes for column in raw[code]))
         result = []
         for column in columns:
-            if not column.isidentifier() or column in RESERVED_COLUMNS or column in self.inputs or column in self.score_names:
-                self.add(("actions",), f"action column {column!r} must be an identifier not used by an input, score or output column")
+            first = next(code for code in codes if column in raw[code])
+            self.check_column_name(column, f"action column {quote(column)}", ("actions", first, column))
             values = []
             for code in codes:
                 if column not in raw[code]:
-                    self.add(("actions", code), f"tier {code!r} lacks action column {column!r} (every tier needs the same columns)")
+                    self.add(("actions", code), f"tier {quote(code)} lacks action column {quote(column)} (every tier needs the same columns)")
                 values.append(raw[code].get(column))
             kinds = {("bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "float" if isinstance(v, float) else "string")
                      for v in values if v is not None}
@@ -579,20 +667,52 @@ class _Builder:
             elif not kinds:
                 kind = "string"
             else:
-                self.add(("actions",), f"action column {column!r} mixes types ({', '.join(sorted(kinds))}) across tiers")
+                self.add(("actions",), f"action column {quote(column)} mixes types ({', '.join(sorted(kinds))}) across tiers")
                 continue
             if kind == "float":
                 values = [None if v is None else float(v) for v in values]
             result.append(ActionColumn(name=column, type=kind, values=tuple(values)))  # type: ignore[arg-type]
         return tuple(result)
 
+    def check_column_name(self, column: str, what: str, path: Path_) -> bool:
+        """An action or derived column needs a name of its own among inputs, scores and output columns."""
+        if not column.isidentifier():
+            self.add(path, f"{what} must be an identifier (letters, digits, _) so expressions can name it")
+            return False
+        holder = self.claim(column, what)
+        if column in self.inputs or column in self.score_names:
+            kind = "an input" if column in self.inputs else "a score"
+            self.add(path, f"{what} has the name of {kind}; expressions could not tell them apart")
+            return False
+        if holder is not None:
+            self.add(path, f"{what} has the name of {holder}; the output would hold two columns named {quote(column)}")
+            return False
+        return True
+
+    def build_passthrough(self) -> Any:
+        """`all`, or the listed columns: each once, the key among them, none named like an output column."""
+        passthrough = self.spec.passthrough
+        if not isinstance(passthrough, list):
+            return passthrough
+        if self.spec.key not in passthrough:
+            self.add(("passthrough",), f"passthrough must include the key column {quote(self.spec.key)}")
+        listed: set[str] = set()
+        for index, column in enumerate(passthrough):
+            path = ("passthrough", index)
+            if column in listed:
+                self.add(path, f"passthrough lists {quote(column)} twice")
+            elif column in self.columns:
+                self.add(path, f"passthrough column {quote(column)} has the name of {self.columns[column]}; "
+                         f"the output would hold two columns named {quote(column)}")
+            listed.add(column)
+        return tuple(passthrough)
+
     def build_derived(self, actions: tuple[ActionColumn, ...]) -> tuple[Derived, ...]:
         extra: dict[str, ValueType] = {a.name: a.value_type for a in actions}
         result = []
         for name, text in (self.spec.derived or {}).items():
             path = ("derived", name)
-            if not name.isidentifier() or name in RESERVED_COLUMNS or name in self.inputs or name in self.score_names or name in extra:
-                self.add(path, f"derived column {name!r} must be an identifier not used by an input, score, action or output column")
+            if not self.check_column_name(name, f"derived column {quote(name)}", path):
                 continue
             expression = self.expression(str(text), path, extra, "derived")
             if expression is not None:
@@ -606,12 +726,12 @@ class _Builder:
             return None
         path = ("aggregate",)
         if raw.by != self.spec.key:
-            self.add(path + ("by",), f"aggregate by {raw.by!r}: rows are grouped by the key, so `by` must be {self.spec.key!r}")
+            self.add(path + ("by",), f"aggregate by {quote(raw.by)}: rows are grouped by the key, so `by` must be {quote(self.spec.key)}")
         if not scores:
             self.add(path, "aggregate combines the rows' scores, and this scorecard defines no score")
         key = self.inputs.get(self.spec.key)
         if key is not None and not key.required:
-            self.add(("inputs", self.spec.key), f"aggregate groups rows by {self.spec.key!r}: declare it `required: true` "
+            self.add(("inputs", self.spec.key), f"aggregate groups rows by {quote(self.spec.key)}: declare it `required: true` "
                      "(a row without a key belongs to no entity)")
         return Aggregate(by=raw.by, method=raw.score, odd_count=raw.odd_count, line=self.line(path))
 
@@ -626,19 +746,19 @@ class _Builder:
             return None  # overrides and actions name tiers: checking them now would only echo this
         tiers = self.build_tier_table(produced)
         overrides = self.build_overrides(tiers)
+        for score in scores:  # their names are checked in build_scores; these are the columns they write
+            self.claim(score.output_column, f"the column of score {quote(score.name)}")
+            for component in score.components:
+                self.claim(component.output_column, f"the points column of component {quote(component.name)}")
+                if component.output_column in self.inputs:
+                    self.add(("inputs", component.output_column), f"input {quote(component.output_column)} has the name "
+                             f"of the points column of component {quote(component.name)}")
+            if score.output_column in self.inputs and score.output_column != score.name:  # else said already
+                self.add(("inputs", score.output_column), f"input {quote(score.output_column)} has the name of the "
+                         f"column of score {quote(score.name)}")
         actions = self.build_actions(tiers)
         derived = self.build_derived(actions)
-        output_names: dict[str, str] = {}
-        for column, what in ([(s.output_column, "score") for s in scores]
-                             + [(c.output_column, "component points") for s in scores for c in s.components]):
-            if column in self.inputs:
-                self.add((), f"output column {column!r} ({what}) clashes with an input of the same name")
-            output_names[column] = what
-        passthrough: Any = spec.passthrough
-        if isinstance(passthrough, list):
-            if spec.key not in passthrough:
-                self.add(("passthrough",), f"passthrough must include the key column {spec.key!r}")
-            passthrough = tuple(passthrough)
+        passthrough = self.build_passthrough()
         if tiering is None or self.problems.errors:
             return None
         return Scorecard(

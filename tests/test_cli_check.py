@@ -223,6 +223,15 @@ BROKEN = [
          at="^actions:", says=("'review_cycle' mixes types (int, string)",)),
     case("actions-unknown-tier", ("  C: {review_cycle: yearly, owner: team}\n", "  C: {review_cycle: yearly, owner: team}\n  D: {review_cycle: never, owner: nobody}\n"),
          at="D: {review_cycle", says=("tier 'D', which is not a tier",)),
+    # ---- names: every output column once (SPEC §2, §4)
+    case("action-named-like-points", *[(f"  {t}: {{review_cycle", f"  {t}: {{points_impact: 1, review_cycle") for t in "ABC"],
+         at="  A: {points_impact", says=("action column 'points_impact'", "points column of component 'impact'")),
+    case("derived-named-like-an-output-column", ("  high_value:", "  tier_label:"),
+         at="  tier_label:", says=("derived column 'tier_label'", "a column tierline writes")),
+    case("passthrough-names-an-output-column", ("passthrough: all", "passthrough: [equipment_id, reasons]"),
+         at="^passthrough:", says=("passthrough column 'reasons'", "two columns named 'reasons'")),
+    case("passthrough-lists-a-column-twice", ("passthrough: all", "passthrough: [equipment_id, site, site]"),
+         at="^passthrough:", says=("passthrough lists 'site' twice",)),
     # ---- top level and inputs
     case("key-not-declared", ("key: equipment_id", "key: equipment_no"), at="key: equipment_no", says=("'equipment_no' is not a declared input",)),
     case("input-missing-type", ("site: {type: string}", "site: {required: true}"), at="site:", says=("missing key 'type'",)),
@@ -235,7 +244,7 @@ BROKEN = [
          at="^scorecard:", says=("'Equipment_ABC'", "^[a-z][a-z0-9_]*$")),
     # ---- YAML itself
     case("yaml-syntax-error", ("key: equipment_id", "key: equipment_id: oops"), at="^key:", says=("YAML syntax",)),
-    case("yaml-tab-indent", ("version: 1\n", "version: 1\n\tsite: 2\n"), at="\tsite", says=("YAML syntax", "'\\t'")),
+    case("yaml-tab-indent", ("version: 1\n", "version: 1\n\tsite: 2\n"), at="\tsite", says=("YAML syntax", "tab character")),
     case("yaml-duplicate-key", ("version: 1\n", "version: 1\nversion: 2\n"), at="version: 2", says=("duplicate key 'version'",)),
     case("yaml-python-tag-os-system",
          ("description: Base for the check catalogue", 'description: !!python/object/apply:os.system ["touch @TMP@/pwned"]'),

@@ -15,6 +15,8 @@ import pyarrow as pa
 from pipeline.compile import Compiled
 from pipeline.encode import Evaluation
 
+QUARANTINE_ERRORS = "errors"  # the column a quarantined row gains: its error codes (SPEC §4)
+
 _ACTION_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 
 
@@ -133,5 +135,5 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
 
     invalid_rows = np.flatnonzero(invalid)
     quarantine = table.take(pa.array(invalid_rows.astype(np.int64)))
-    quarantine = quarantine.append_column("errors", error_lists(compiled, evaluation.errors[:, invalid_rows]))
+    quarantine = quarantine.append_column(QUARANTINE_ERRORS, error_lists(compiled, evaluation.errors[:, invalid_rows]))
     return PartitionOutput(scored=scored, tier_bounds=bounds, quarantine=quarantine)

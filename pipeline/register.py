@@ -7,7 +7,7 @@ from typing import Sequence
 import pyarrow as pa
 
 from pipeline.inputs import InputFile
-from pipeline.outputs import generated_columns
+from pipeline.outputs import QUARANTINE_ERRORS, generated_columns
 from pipeline.compile import Compiled
 from schemas.errors import InputError
 from schemas.model import Input
@@ -71,6 +71,10 @@ def check_register(compiled: Compiled, files: Sequence[InputFile]) -> list[str]:
         for name in passthrough:
             if name not in schema.names:
                 raise InputError(f"{first.path}: passthrough column {name!r} is not in the register")
+    if QUARANTINE_ERRORS in schema.names:  # the quarantine keeps every input column and adds its own
+        raise InputError(
+            f"{first.path}: column {QUARANTINE_ERRORS!r} clashes with the quarantine's list of error codes; "
+            "rename it in the register")
     generated = set(generated_columns(compiled)) | set(HIVE_KEYS)
     for name in passthrough:
         if name in generated:

@@ -330,6 +330,9 @@ FAILURES: dict[str, tuple[Callable[[Path, Published], list[Any]], int, tuple[str
     "column named like a Hive key": (lambda d, p: ["--input", _table_file(
         d, "tiered.parquet", SMALL_REGISTER.append_column("tier", pa.array(["A"] * SMALL_REGISTER.num_rows)))],
         3, ("'tier'",)),
+    "column named like the quarantine's errors": (lambda d, p: ["--input", _table_file(
+        d, "errors.parquet", SMALL_REGISTER.append_column("errors", pa.array(["x"] * SMALL_REGISTER.num_rows)))],
+        3, ("'errors'", "quarantine")),
     "period too long": (lambda d, p: ["--input", *p.register, "--period", "p" * 65], 2, ("--period",)),
     "period with a slash": (lambda d, p: ["--input", *p.register, "--period", "2026/11"], 2, ("--period", "2026/11")),
     "invalid fraction above 1": (lambda d, p: ["--input", *p.register, "--max-invalid-fraction", "2"], 2,

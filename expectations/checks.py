@@ -28,8 +28,9 @@ by tests/test_expectations_checks.py, which runs GX itself on the same data):
 - `regex` (`column_values_match_regex.py`): `column.astype(str).str.contains(regex)`, i.e. Python
   `re.search` anywhere in the text (anchor with ^ and $ yourself), on the value's `str()` for
   non-text columns (int 1 → "1", float 1.0 → "1.0", bool → "True"). See `_compile_regex` for RE2.
-- `in_type_list` / `of_type`: a verdict on the column's pandas dtype (all rows fail or none), except
-  for object columns (bool with nulls, dates, decimals), where each non-null value is tested.
+- `in_type_list` / `of_type`: a verdict on the column's pandas dtype (all rows fail or none: a
+  failure of the whole column, `ExpectationType.judges_column`), except for object columns (bool
+  with nulls, dates, decimals), where each non-null value is tested.
 - `mostly` (`expectation.py`: `ColumnMapExpectation._validate`, `_mostly_success`): success when
   (nonnull - unexpected) / nonnull >= mostly; vacuously true when there are no rows or no non-null
   rows. `not_null` divides by all rows instead (`expect_column_values_to_not_be_null.py: _validate`).
@@ -46,6 +47,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from typing import Any
 
 import numpy as np
@@ -58,8 +60,11 @@ __all__ = [
     "CheckOutcome",
     "CompiledCheck",
     "CompiledChecks",
+    "ExpectationType",
     "SUPPORTED_EXPECTATIONS",
+    "column_exists",
     "compile_checks",
+    "describe_column_failure",
     "duplicate_mask",
     "duplicated_values",
     "evaluate",
@@ -69,17 +74,40 @@ __all__ = [
     "value_counts",
 ]
 
-EXIST = "expect_column_to_exist"
-NOT_NULL = "expect_column_values_to_not_be_null"
-BETWEEN = "expect_column_values_to_be_between"
-IN_SET = "expect_column_values_to_be_in_set"
-UNIQUE = "expect_column_values_to_be_unique"
-REGEX = "expect_column_values_to_match_regex"
-IN_TYPE_LIST = "expect_column_values_to_be_in_type_list"
-OF_TYPE = "expect_column_values_to_be_of_type"
+class ExpectationType(StrEnum):
+    """The GX expectation types with a compiled check (a StrEnum: equal to GX's own type names)."""
 
-SUPPORTED_EXPECTATIONS = (EXIST, NOT_NULL, BETWEEN, IN_SET, UNIQUE, REGEX, IN_TYPE_LIST, OF_TYPE)
-_TYPE_CHECKS = (IN_TYPE_LIST, OF_TYPE)
+    EXIST = "expect_column_to_exist"
+    NOT_NULL = "expect_column_values_to_not_be_null"
+    BETWEEN = "expect_column_values_to_be_between"
+    IN_SET = "expect_column_values_to_be_in_set"
+    UNIQUE = "expect_column_values_to_be_unique"
+    REGEX = "expect_column_values_to_match_regex"
+    IN_TYPE_LIST = "expect_column_values_to_be_in_type_list"
+    OF_TYPE = "expect_column_values_to_be_of_type"
+
+    @property
+    def judges_column(self) -> bool:
+        """GX can fail it on the column itself, listing no row: a missing column (or one at another
+        index), a dtype outside the type list. Such a failure says the register does not match the
+        suite, so both modes make it an input error (exit 3) instead of quarantining rows."""
+        return self in (ExpectationType.EXIST, ExpectationType.IN_TYPE_LIST, ExpectationType.OF_TYPE)
+
+    @property
+    def checks_type(self) -> bool:
+        return self in (ExpectationType.IN_TYPE_LIST, ExpectationType.OF_TYPE)
+
+
+EXIST = ExpectationType.EXIST
+NOT_NULL = ExpectationType.NOT_NULL
+BETWEEN = ExpectationType.BETWEEN
+IN_SET = ExpectationType.IN_SET
+UNIQUE = ExpectationType.UNIQUE
+REGEX = ExpectationType.REGEX
+IN_TYPE_LIST = ExpectationType.IN_TYPE_LIST
+OF_TYPE = ExpectationType.OF_TYPE
+
+SUPPORTED_EXPECTATIONS = tuple(ExpectationType)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -91,7 +119,7 @@ class CompiledCheck:
     """One expectation, parsed once. `code` is the meta `tierline_code` (`<column>:<check>`) if any."""
 
     position: int
-    expectation_type: str
+    expectation_type: ExpectationType
     column: str
     code: str | None
     mostly: float = 1.0
@@ -183,14 +211,15 @@ def _parse_plain(expectation_type: str, kwargs: dict, meta: dict, label: str):
 
 
 def _compile_one(position: int, entry: Mapping[str, Any] | tuple, parse=None) -> CompiledCheck:
-    expectation_type, kwargs, meta = _unpack(entry)
-    label = _label(expectation_type, kwargs, meta)
-    if expectation_type not in SUPPORTED_EXPECTATIONS:
+    type_name, kwargs, meta = _unpack(entry)
+    label = _label(type_name, kwargs, meta)
+    if type_name not in SUPPORTED_EXPECTATIONS:
         raise ScorecardError(
-            f"expectation {label}: type {expectation_type!r} has no compiled check; --validation fast "
+            f"expectation {label}: type {type_name!r} has no compiled check; --validation fast "
             f"supports {', '.join(SUPPORTED_EXPECTATIONS)} (use --validation gx for the others)"
         )
-    expectation = (parse or _parse_with_gx)(expectation_type, kwargs, meta, label)
+    expectation_type = ExpectationType(type_name)
+    expectation = (parse or _parse_with_gx)(type_name, kwargs, meta, label)
     for unsupported in ("row_condition", "condition_parser"):
         if getattr(expectation, unsupported, None) not in (None, ""):
             raise ScorecardError(f"expectation {label}: {unsupported} is not supported by --validation fast")
@@ -517,7 +546,7 @@ def _evaluate_one(check: CompiledCheck, table: pa.Table, duplicates: pa.Array | 
         valid = _to_mask(column.valid, rows)
         views[check.column] = column, valid, int(valid.sum())
     column, valid, nonnull = views[check.column]
-    if check.expectation_type in _TYPE_CHECKS:
+    if check.expectation_type.checks_type:
         failures, as_whole = _type_failures(check, column, valid, rows)
         unexpected = rows if as_whole else (nonnull if failures is valid else 0)
         return CheckOutcome(failures, unexpected, nonnull, rows, failed_as_whole=as_whole)
@@ -529,7 +558,11 @@ def _evaluate_one(check: CompiledCheck, table: pa.Table, duplicates: pa.Array | 
 
 
 def _column_exists(check: CompiledCheck, table: pa.Table) -> bool:
-    names = table.column_names
+    return column_exists(check, table.column_names)
+
+
+def column_exists(check: CompiledCheck, names: Sequence[str]) -> bool:
+    """`expect_column_to_exist`'s verdict on a table with these column names, in order."""
     # GX tests `if column_index:`, so index 0 only asks for the name, and Python indexing lets -1 be
     # the last column (expect_column_to_exist.py: _validate).
     if not check.column_index:
@@ -538,6 +571,19 @@ def _column_exists(check: CompiledCheck, table: pa.Table) -> bool:
         return names[check.column_index] == check.column
     except IndexError:
         return False
+
+
+def describe_column_failure(check: CompiledCheck, table: pa.Table) -> str:
+    """Why a check that judges the column (`ExpectationType.judges_column`) fails it, in words."""
+    names = table.column_names
+    if check.expectation_type == EXIST:
+        if check.column not in names:
+            return f"there is no column {check.column!r}"
+        return f"column {check.column!r} is at index {names.index(check.column)}, not {check.column_index}"
+    dtype = _pandas_sample(table.column(check.column)).dtype
+    wanted = (f"of type {check.type_names[0]!r}" if check.expectation_type == OF_TYPE
+              else f"in {list(check.type_names)}")
+    return f"column {check.column!r} reaches pandas as {dtype}, which is not {wanted}"
 
 
 def _row_passes(check: CompiledCheck, column: _GxColumn, duplicates: pa.Array | None):
@@ -876,6 +922,15 @@ def _texts(column: _GxColumn) -> pa.ChunkedArray:
 # --- types -----------------------------------------------------------------------------------------
 
 
+class TypeVerdict(Enum):
+    """A type expectation's verdict on one column, decided by its dtype (and for an object column,
+    by the class of its values: one Arrow type gives one class)."""
+
+    PASS = "pass"
+    VALUES_FAIL = "every non-null value fails"  # an object column, judged value by value
+    COLUMN_FAILS = "the dtype fails"  # GX lists no row: the column itself is wrong
+
+
 def _type_failures(check: CompiledCheck, column: _GxColumn, valid: np.ndarray, rows: int) -> tuple[np.ndarray, bool]:
     """Dtype verdict (all rows or none), or for object columns the per-value verdict on non-null rows
     (then the failures are `valid` itself)."""
@@ -889,18 +944,17 @@ def _type_failures(check: CompiledCheck, column: _GxColumn, valid: np.ndarray, r
     verdict = _TYPE_VERDICTS.get(key)
     if verdict is None:
         verdict = _TYPE_VERDICTS[key] = _type_verdict(check, column)
-    if verdict == "values fail":
+    if verdict is TypeVerdict.VALUES_FAIL:
         return valid, False
-    if verdict == "column fails":
+    if verdict is TypeVerdict.COLUMN_FAILS:
         return np.ones(rows, dtype=bool), True
     return np.zeros(rows, dtype=bool), False  # calloc'd: costs nothing until read
 
 
-_TYPE_VERDICTS: dict[tuple, str] = {}
+_TYPE_VERDICTS: dict[tuple, TypeVerdict] = {}
 
 
-def _type_verdict(check: CompiledCheck, column: _GxColumn) -> str:
-    """"pass", "values fail" (every non-null value fails) or "column fails" (the dtype fails)."""
+def _type_verdict(check: CompiledCheck, column: _GxColumn) -> TypeVerdict:
     import pandas as pd
 
     sample = _pandas_sample(column.source)
@@ -915,12 +969,13 @@ def _type_verdict(check: CompiledCheck, column: _GxColumn) -> str:
         if not comp_types:
             raise ScorecardError(f"check {check.name}: no recognized numpy/python type in {list(check.type_names)}")
         non_null = sample.dropna()
-        return "values fail" if len(non_null) and not isinstance(non_null.iloc[0], comp_types) else "pass"
+        fails = len(non_null) and not isinstance(non_null.iloc[0], comp_types)
+        return TypeVerdict.VALUES_FAIL if fails else TypeVerdict.PASS
     if check.expectation_type == OF_TYPE:
         success = dtype.type in _value_types(check.type_names[0], pd)
     else:
         success = dtype in _dtype_types(check.type_names, pd)
-    return "pass" if success else "column fails"
+    return TypeVerdict.PASS if success else TypeVerdict.COLUMN_FAILS
 
 
 def _pandas_sample(values: pa.ChunkedArray):

@@ -17,7 +17,10 @@ expectation types (`expectations.checks`); others are refused with a message nam
 
 Policy: rows failing any check are quarantined; the run as a whole fails (exit 1) when the invalid
 fraction exceeds --max-invalid-fraction or an expectation that sets `mostly` below 1 falls under it.
-An expectation without `mostly` only quarantines rows.
+An expectation without `mostly` only quarantines rows. A failure GX decides on the column itself
+(`ExpectationType.judges_column`: a missing column, one at another index, a dtype outside the type
+list) lists no row: in both modes it is an input error (exit 3) naming the file, column and check,
+since the register does not match the suite.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -34,12 +38,15 @@ from pipeline.compile import Compiled
 from schemas.errors import InputError
 from schemas.model import Scorecard
 
-COLUMN_LEVEL = ("missing", "type")  # a failure of the whole column is an input error (exit 3)
+class ValidationMode(StrEnum):
+    FAST = "fast"  # compiled Arrow/NumPy checks with GX's verdicts
+    GX = "gx"  # Great Expectations itself on every partition
+    OFF = "off"  # only the scorecard's own checks
 
 
 @dataclass(frozen=True)
 class ValidationPlan:
-    mode: str
+    mode: ValidationMode
     checks: Any = None  # expectations.checks.CompiledChecks, or None when validation is off
     codes: tuple[str, ...] = ()  # the error code of each check
     bits: tuple[int, ...] = ()  # each check's bit in the run's error table
@@ -83,13 +90,15 @@ def _code(check: Any) -> str:
 
 def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Compiled]:
     """The checks of `mode`, and `compiled` with their codes appended to its error table."""
-    if mode == "off":
+    mode = ValidationMode(mode)
+    if mode is ValidationMode.OFF:
         return ValidationPlan(mode), compiled
     from expectations.checks import UNIQUE, compile_checks, compile_generated_checks
 
     configurations = _configurations(compiled.scorecard)
     # with no extra suite every expectation is tierline's own: compiled without importing GX
-    compile_ = compile_generated_checks if compiled.scorecard.expectations is None and mode == "fast" else compile_checks
+    generated_only = compiled.scorecard.expectations is None and mode is ValidationMode.FAST
+    compile_ = compile_generated_checks if generated_only else compile_checks
     checks = compile_(configurations)
     codes = tuple(_code(check) for check in checks)
     error_codes = list(compiled.error_codes)
@@ -100,7 +109,7 @@ def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Comp
     plan = ValidationPlan(
         mode=mode, checks=checks, codes=codes, bits=tuple(error_codes.index(code) for code in codes),
         unique_positions=tuple(check.position for check in checks if check.expectation_type == UNIQUE),
-        configurations=tuple(configurations) if mode == "gx" else (),
+        configurations=tuple(configurations) if mode is ValidationMode.GX else (),
     )
     return plan, compiled
 
@@ -228,17 +237,36 @@ def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, er
     from expectations.checks import evaluate as run_checks
     from expectations.suite import suite_table
 
-    outcomes = run_checks(plan.checks, suite_table(table, scorecard), duplicates=duplicates)
+    view = suite_table(table, scorecard)
+    _raise_missing_columns(plan, scorecard, view, source)
+    outcomes = run_checks(plan.checks, view, duplicates=duplicates)
     counts = []
     for check, code, bit, outcome in zip(plan.checks, plan.codes, plan.bits, outcomes):
-        if outcome.failed_as_whole and code.rsplit(":", 1)[-1] in COLUMN_LEVEL:
-            raise InputError(f"{source}: column {check.column!r} fails {code} "
-                             f"({check.expectation_type}); the register does not match the suite")
+        if check.expectation_type.judges_column and outcome.failed_as_whole:
+            raise _column_failure(check, code, view, source)
         if outcome.unexpected_count:
             errors[bit >> 6] |= outcome.failures.astype(np.uint64) << np.uint64(bit & 63)
         counts.append(CheckCounts(outcome.unexpected_count, outcome.nonnull_count, outcome.total_count,
                                   outcome.failed_as_whole))
     return counts
+
+
+def _raise_missing_columns(plan: ValidationPlan, scorecard: Scorecard, view: pa.Table, source: str) -> None:
+    """`expect_column_to_exist` first, in both modes: a check of a column that is not there (or not
+    at its index) cannot run, and the existence check says why in the same words everywhere."""
+    from expectations.checks import EXIST, column_exists
+
+    for check, code in zip(plan.checks, plan.codes):
+        if check.expectation_type == EXIST and not column_exists(check, view.column_names):
+            raise _column_failure(check, code, view, source)
+
+
+def _column_failure(check: Any, code: str, view: pa.Table, source: str) -> InputError:
+    from expectations.checks import describe_column_failure
+
+    return InputError(f"{source}: {describe_column_failure(check, view)}, so {code} fails for the whole column "
+                      f"({check.expectation_type}); the register does not match the suite: fix the column "
+                      f"or the expectation")
 
 
 def drop_no_rule_of_invalid_rows(error_codes: Sequence[str], errors: np.ndarray) -> None:
@@ -362,6 +390,9 @@ def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[in
 def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors: np.ndarray,
              unique_masks: Mapping[int, np.ndarray], offset: int, source: str) -> list[CheckCounts]:
     """`--validation gx` on one partition: GX's unexpected rows get their bits; returns the counts."""
+    from expectations.suite import suite_table
+
+    _raise_missing_columns(plan, scorecard, table, source)
     frame = _frame(scorecard, table)
     rows = len(frame)
     local = [p for p in range(len(plan.codes)) if p not in plan.unique_positions]
@@ -376,10 +407,11 @@ def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors
         else:
             result = results[position]
             failures = _mask(result, rows)
-            failed_as_whole = not result.success and not failures.any()
-            if failed_as_whole and code.rsplit(":", 1)[-1] in COLUMN_LEVEL:
-                raise InputError(f"{source}: column {column!r} fails {code} "
-                                 f"({check.expectation_type}); the register does not match the suite")
+            # GX lists the rows of a map verdict; a verdict on the column lists none
+            failed_as_whole = (check.expectation_type.judges_column and not result.success
+                               and "unexpected_index_list" not in (result.result or {}))
+            if failed_as_whole:
+                raise _column_failure(check, code, suite_table(table, scorecard), source)
         if failures.any():
             errors[bit >> 6] |= failures.astype(np.uint64) << np.uint64(bit & 63)
         counts.append(CheckCounts(int(failures.sum()), nonnull, rows, failed_as_whole))

@@ -159,3 +159,37 @@ tiers:
     assert main(["run", str(scorecard), "--input", str(tmp_path / "dated.parquet"), "--output", str(tmp_path / "out"),
                  "--period", "p", "--quiet"]) == 0
     assert len(pq.read_table(tmp_path / "out" / "period=p")) == 2
+
+
+# --- failures GX decides on the whole column ----------------------------------------------------
+
+COLUMN_FAILURES = {
+    # an expectation of the extra suite, its code, and what the one line must name
+    "column_index": ({"type": "expect_column_to_exist", "kwargs": {"column": "kind", "column_index": 1},
+                      "meta": {"tierline_code": "kind:gx_missing"}}, "is at index 2, not 1"),
+    "type_list": ({"type": "expect_column_values_to_be_in_type_list",
+                   "kwargs": {"column": "level", "type_list": ["float32"]},
+                   "meta": {"tierline_code": "level:gx_type"}}, "reaches pandas as int64"),
+    "of_type": ({"type": "expect_column_values_to_be_of_type", "kwargs": {"column": "amount", "type_": "int"},
+                 "meta": {"tierline_code": "amount:gx_type"}}, "reaches pandas as float64"),
+}
+
+
+@pytest.mark.parametrize("mode", ["fast", "gx"])
+@pytest.mark.parametrize("case", list(COLUMN_FAILURES))
+def test_a_failure_of_the_whole_column_is_an_input_error_in_both_modes(register, tmp_path: Path, mode: str,
+                                                                      case: str, capsys) -> None:
+    """GX fails these expectations on the column (success false, no row listed). `gx` used to
+    record the failure in the manifest, quarantine nothing and exit 0; both modes now refuse the
+    register (exit 3) with one line naming the file, the column and the check."""
+    scorecard, data = register
+    expectation, words = COLUMN_FAILURES[case]
+    (scorecard.parent / "extra.json").write_text(json.dumps({"name": "extra", "expectations": [expectation]}),
+                                                 encoding="utf-8")
+    scorecard.write_text(SCORECARD + "expectations: extra.json\n", encoding="utf-8")
+    assert _run(scorecard, data, tmp_path / "out", "--validation", mode) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ".parquet" in err[0] and expectation["meta"]["tierline_code"] in err[0], err
+    assert words in err[0] and f"{expectation['kwargs']['column']!r}" in err[0], err[0]
+    assert not (tmp_path / "out" / "period=p").exists()
+    assert not list((tmp_path / "out").glob("_staging/*"))  # staging removed: nothing to inspect

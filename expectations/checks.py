@@ -7,8 +7,9 @@ and NumPy, and answers per expectation a mask that is True exactly where GX woul
 number of partitions, and the `value_counts` → `duplicated_values` → `duplicate_mask` trio computes
 `unique` over the whole register.
 
-The reference is GX 1.x's pandas engine validating `table.to_pandas()` (pyarrow's default conversion).
-What it does, and so what is reproduced here (each rule quoted from the installed GX source and pinned
+The reference is GX 1.x's pandas engine validating `pandas_frame(table)`: pyarrow's default
+`to_pandas()`, with text as object dtype (as in GX's own test definitions; GX has no type name for
+pandas 3's `str` dtype). What it does, and so what is reproduced here (each rule quoted from the installed GX source and pinned
 by tests/test_expectations_checks.py, which runs GX itself on the same data):
 
 - Kwargs are read after GX's own pydantic model has parsed them (`ExpectationConfiguration.to_domain_obj`):
@@ -29,8 +30,8 @@ by tests/test_expectations_checks.py, which runs GX itself on the same data):
   `re.search` anywhere in the text (anchor with ^ and $ yourself), on the value's `str()` for
   non-text columns (int 1 → "1", float 1.0 → "1.0", bool → "True"). See `_compile_regex` for RE2.
 - `in_type_list` / `of_type`: a verdict on the column's pandas dtype (all rows fail or none: a
-  failure of the whole column, `ExpectationType.judges_column`), except for object columns (bool
-  with nulls, dates, decimals), where each non-null value is tested.
+  failure of the whole column, `ExpectationType.judges_column`), except for object columns (text,
+  bool with nulls, dates), where each non-null value is tested.
 - `mostly` (`expectation.py`: `ColumnMapExpectation._validate`, `_mostly_success`): success when
   (nonnull - unexpected) / nonnull >= mostly; vacuously true when there are no rows or no non-null
   rows. `not_null` divides by all rows instead (`expect_column_values_to_not_be_null.py: _validate`).
@@ -69,6 +70,7 @@ __all__ = [
     "duplicated_values",
     "evaluate",
     "expectation_success",
+    "pandas_frame",
     "row_failures",
     "unique_failures",
     "value_counts",
@@ -979,21 +981,38 @@ def _type_verdict(check: CompiledCheck, column: _GxColumn) -> TypeVerdict:
 
 
 def _pandas_sample(values: pa.ChunkedArray):
-    """A first non-null value and a first null, converted as `to_pandas` converts the whole column.
+    """A first non-null value and a first null, converted as `pandas_frame` converts the whole column.
 
     pandas' dtype depends only on the Arrow type and on whether a null is present (int → float64,
     bool → object), so two rows decide it.
     """
     rows = len(values)
     if pa.types.is_string_view(values.type):
-        values = values.cast(pa.large_string())  # no `take` kernel for views; pandas makes both `str`
+        values = values.cast(pa.large_string())  # no `take` kernel for views; both become object text
     picks = []
     if values.null_count < rows:
         picks.append(pc.index(pc.is_valid(values), True).as_py())
     if values.null_count:
         picks.append(pc.index(pc.is_null(values), True).as_py())
     sample = values.take(pa.array(picks, pa.int64())) if picks else values.slice(0, 0)
-    return pa.table({"value": sample}).to_pandas()["value"]
+    return pandas_frame(pa.table({"value": sample}))["value"]
+
+
+def pandas_frame(table: pa.Table):
+    """The pandas frame GX validates for `table`: pyarrow's `to_pandas()` (ints with a null become
+    float64, bools with a null and dates object columns, tz-aware timestamps keep their zone, ns keep
+    their unit), except that text columns are object dtype holding `str`, as GX's own test definitions
+    and pandas before 3 read them: GX 1.x has no type name that matches pandas 3's `str` dtype.
+    Pandas metadata is ignored, so the index is the row position (GX's `unexpected_index_list`)."""
+    frame = table.to_pandas(ignore_metadata=True)
+    for position, kind in enumerate(table.schema.types):
+        if _is_text(kind):
+            frame.isetitem(position, frame.iloc[:, position].astype(object))
+    return frame
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
 
 
 def native_type_type_map(type_: str) -> tuple[type, ...] | None:

@@ -162,7 +162,7 @@ def run(options: RunOptions) -> RunSummary:
         raise InputError(f"{', '.join(options.inputs)}: the input holds no rows; nothing to score")
     passthrough = check_register(compiled, files)  # resolve_inputs made sure all files share one schema
     partitions = plan_partitions(files, options.target_rows)
-    validation, compiled = plan_validation(compiled, options.validation)
+    validation, compiled = plan_validation(compiled, options.validation, files[0].schema)
     # Compile (or load from cache) the kernels once, before the clock of the progress starts.
     evaluate(compiled, pa.Table.from_batches([], schema=files[0].schema))  # (`empty_table` imports pandas)
     shared = Shared(compiled, validation)
@@ -266,7 +266,8 @@ def run(options: RunOptions) -> RunSummary:
     }
     if options.data_docs is not None:  # before the policy: a failing run is when the docs help most
         try:
-            manifest["data_docs"] = str(_data_docs(options.data_docs, scorecard, manifest, started))
+            manifest["data_docs"] = str(_data_docs(options.data_docs, scorecard, manifest, started,
+                                                     files[0].schema))
         except BaseException:
             staging.discard()
             raise
@@ -316,7 +317,8 @@ def _duplicates(shared: Shared, spill: HashSpill, partitions: list, options: Run
     return duplicates, touched
 
 
-def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], started: dt.datetime) -> Path:
+def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], started: dt.datetime,
+               schema: pa.Schema) -> Path:
     """GX Data Docs of the run's validation in `directory` (expectations.datadocs); its index.html."""
     from expectations.datadocs import build_data_docs
     from expectations.suite import suite_for
@@ -324,7 +326,7 @@ def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], s
     counts = manifest["counts"]
     try:
         return build_data_docs(
-            Path(directory), suite_for(scorecard), manifest["validation"]["expectations"],
+            Path(directory), suite_for(scorecard, schema), manifest["validation"]["expectations"],
             run_name=manifest["run_id"], data_asset=f"period={manifest['period']}", started=started,
             batch_markers={"scorecard": f"{scorecard.name} v{scorecard.version}", "sha256": scorecard.sha256,
                            "validation": manifest["validation"]["mode"], "input rows": counts["input"],

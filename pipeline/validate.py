@@ -10,7 +10,7 @@ memory does not grow with the register), the hashes seen twice are counted exact
 pass that runs only if there are any, and the duplicated values travel to the tasks.
 
 `--validation gx` runs Great Expectations itself on every partition (the frame is
-`suite_table(...).to_pandas()`, the conversion the fast checks answer to) and takes its
+`expectations.suite.frame_for_suite`, the conversion the fast checks answer to) and takes its
 `unexpected_index_list`s; `unique` expectations need the whole register, so a pre-pass gathers
 their columns and GX judges each over the whole column once. Both modes support the same
 expectation types (`expectations.checks`); others are refused with a message naming them.
@@ -74,28 +74,28 @@ class CheckCounts:
         self.failed_as_whole |= other.failed_as_whole
 
 
-def _configurations(scorecard: Scorecard) -> list[dict[str, Any]]:
-    from expectations.suite import input_expectations
+def _configurations(scorecard: Scorecard, schema: pa.Schema | None) -> list[dict[str, Any]]:
+    from expectations.suite import suite_configurations  # imports GX only to read an extra suite
 
-    if scorecard.expectations is None:
-        return [c for spec in scorecard.inputs for c in input_expectations(spec, scorecard.key, scorecard.aggregate is not None)]
-    from expectations.suite import suite_for  # the extra suite is validated and merged through GX
-
-    return list(suite_for(scorecard).to_json_dict()["expectations"])
+    return suite_configurations(scorecard, schema)
 
 
 def _code(check: Any) -> str:
     return check.code or f"{check.column}:{check.expectation_type.removeprefix('expect_')}"
 
 
-def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Compiled]:
-    """The checks of `mode`, and `compiled` with their codes appended to its error table."""
+def plan_validation(compiled: Compiled, mode: str,
+                    schema: pa.Schema | None = None) -> tuple[ValidationPlan, Compiled]:
+    """The checks of `mode`, and `compiled` with their codes appended to its error table.
+
+    `schema` is the register's: a timestamp input's type check depends on whether its column
+    carries a time zone (`expectations.suite.input_expectations`)."""
     mode = ValidationMode(mode)
     if mode is ValidationMode.OFF:
         return ValidationPlan(mode), compiled
     from expectations.checks import UNIQUE, compile_checks, compile_generated_checks
 
-    configurations = _configurations(compiled.scorecard)
+    configurations = _configurations(compiled.scorecard, schema)
     # with no extra suite every expectation is tierline's own: compiled without importing GX
     generated_only = compiled.scorecard.expectations is None and mode is ValidationMode.FAST
     compile_ = compile_generated_checks if generated_only else compile_checks
@@ -359,12 +359,6 @@ def _exception_message(info: Any) -> str:
     return "unknown error"
 
 
-def _frame(scorecard: Scorecard, table: pa.Table) -> Any:
-    from expectations.suite import suite_table
-
-    return suite_table(table, scorecard).to_pandas(ignore_metadata=True)
-
-
 def _mask(result: Any, rows: int) -> np.ndarray:
     mask = np.zeros(rows, dtype=bool)
     indexes = (result.result or {}).get("unexpected_index_list")
@@ -382,7 +376,9 @@ def gx_unique_columns_task_values(plan: ValidationPlan, scorecard: Scorecard, ta
 
 def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[int, np.ndarray]:
     """GX's `unique` verdicts over the whole register, one mask over all rows per unique check."""
-    whole = pa.concat_tables(pieces).to_pandas(ignore_metadata=True)
+    from expectations.checks import pandas_frame
+
+    whole = pandas_frame(pa.concat_tables(pieces))
     results = _gx_validate(plan, plan.unique_positions, whole)
     return {position: _mask(results[position], len(whole)) for position in plan.unique_positions}
 
@@ -390,10 +386,12 @@ def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[in
 def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors: np.ndarray,
              unique_masks: Mapping[int, np.ndarray], offset: int, source: str) -> list[CheckCounts]:
     """`--validation gx` on one partition: GX's unexpected rows get their bits; returns the counts."""
+    from expectations.checks import pandas_frame
     from expectations.suite import suite_table
 
-    _raise_missing_columns(plan, scorecard, table, source)
-    frame = _frame(scorecard, table)
+    view = suite_table(table, scorecard)
+    _raise_missing_columns(plan, scorecard, view, source)
+    frame = pandas_frame(view)
     rows = len(frame)
     local = [p for p in range(len(plan.codes)) if p not in plan.unique_positions]
     results = _gx_validate(plan, local, frame)
@@ -411,7 +409,7 @@ def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors
             failed_as_whole = (check.expectation_type.judges_column and not result.success
                                and "unexpected_index_list" not in (result.result or {}))
             if failed_as_whole:
-                raise _column_failure(check, code, suite_table(table, scorecard), source)
+                raise _column_failure(check, code, view, source)
         if failures.any():
             errors[bit >> 6] |= failures.astype(np.uint64) << np.uint64(bit & 63)
         counts.append(CheckCounts(int(failures.sum()), nonnull, rows, failed_as_whole))

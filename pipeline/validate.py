@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.compile import Compiled
+from pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 - the tasks call it after the suite
 from schemas.errors import InputError
 from schemas.model import Scorecard
 
@@ -267,22 +268,6 @@ def _column_failure(check: Any, code: str, view: pa.Table, source: str) -> Input
     return InputError(f"{source}: {describe_column_failure(check, view)}, so {code} fails for the whole column "
                       f"({check.expectation_type}); the register does not match the suite: fix the column "
                       f"or the expectation")
-
-
-def drop_no_rule_of_invalid_rows(error_codes: Sequence[str], errors: np.ndarray) -> None:
-    """`tier:no_rule` only for rows with no other error: a row the suite rejects (a null or unknown
-    value the rules test) matches no rule for that reason, and the kernel, which runs before the
-    suite, could not know it yet."""
-    if "tier:no_rule" not in error_codes:
-        return
-    code = error_codes.index("tier:no_rule")
-    word, bit = code >> 6, np.uint64(1) << np.uint64(code & 63)
-    flagged = (errors[word] & bit) != 0
-    if not flagged.any():
-        return
-    others = errors.copy()
-    others[word] &= ~bit
-    errors[word, flagged & np.any(others != 0, axis=0)] &= ~bit
 
 
 def summary(plan: ValidationPlan, counts: Sequence[CheckCounts]) -> tuple[list[dict[str, Any]], list[str]]:

@@ -28,7 +28,8 @@ by tests/test_expectations_checks.py, which runs GX itself on the same data):
   nulls never do.
 - `regex` (`column_values_match_regex.py`): `column.astype(str).str.contains(regex)`, i.e. Python
   `re.search` anywhere in the text (anchor with ^ and $ yourself), on the value's `str()` for
-  non-text columns (int 1 → "1", float 1.0 → "1.0", bool → "True"). See `_compile_regex` for RE2.
+  non-text columns (int 1 → "1", float 1.0 → "1.0", bool → "True"). See `_compile_regex` for RE2,
+  and `expectations.bounded_re` for the time bound on Python's engine.
 - `in_type_list` / `of_type`: a verdict on the column's pandas dtype (all rows fail or none: a
   failure of the whole column, `ExpectationType.judges_column`), except for object columns (text,
   bool with nulls, dates), where each non-null value is tested.
@@ -131,7 +132,7 @@ class CompiledCheck:
     strict_max: bool = False
     value_set: tuple[Any, ...] | None = None
     regex: str | None = None
-    regex_engine: str | None = None  # "re2", "python", or RE2 only on ASCII / newline-free data
+    regex_plan: RegexPlan | None = None
     type_names: tuple[str, ...] | None = None
     column_index: int | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -247,8 +248,8 @@ def _compile_one(position: int, entry: Mapping[str, Any] | tuple, parse=None) ->
         value_set = None if expectation.value_set is None else tuple(expectation.value_set)
         return CompiledCheck(**common, mostly=mostly, value_set=value_set)
     if expectation_type == REGEX:
-        engine = _compile_regex(expectation.regex, label)
-        return CompiledCheck(**common, mostly=mostly, regex=expectation.regex, regex_engine=engine)
+        plan = _compile_regex(expectation.regex, label)
+        return CompiledCheck(**common, mostly=mostly, regex=expectation.regex, regex_plan=plan)
     if expectation_type == IN_TYPE_LIST:
         names = None if expectation.type_list is None else tuple(expectation.type_list)
         return CompiledCheck(**common, mostly=mostly, type_names=names)
@@ -307,25 +308,69 @@ def _compile_between(expectation, common: dict, mostly: float, label: str) -> Co
 # ---------------------------------------------------------------------------------------------------
 # Regular expressions: Python semantics, RE2 speed where it is provably the same
 #
-# GX runs `Series.str.contains(regex)`, i.e. Python `re.search`. With pandas 3 and pyarrow, pandas
-# runs Arrow's RE2 (`pc.match_substring_regex`) unless it spots a construct RE2 reads differently:
-# lookarounds, backreferences, \u escapes and \s always fall back to `re`; \w \d \b fall back on
-# non-ASCII data and `$` on data containing a newline; `\Z` is rewritten `\z`. Patterns it does not
-# spot come out as RE2's meaning on some partitions and Python's on others (`[[:alpha:]]`, `a{,3}`),
-# or raise in RE2 (`(?x)`, atomic groups, possessive repeats), so they are refused at compile time.
-# Accepted patterns therefore have one meaning, Python's, whichever engine runs them.
+# GX runs `Series.str.contains(regex)` on object text, i.e. Python `re.search`, a backtracking
+# engine. RE2 (`pc.match_substring_regex`) runs in linear time and gives the same answers except
+# where it reads a construct differently, as pandas itself knows when it picks RE2 for its pyarrow
+# strings: lookarounds, backreferences, \u escapes and \s exist only in `re` (or differ); \w \d \b
+# are ASCII in RE2, so they agree only on ASCII data; `$` also matches before a final newline in
+# `re`, so it agrees only on data without newlines, unless it ends the pattern (below); `\Z` is
+# RE2's `\z`. Patterns whose meaning would depend on the engine (`[[:alpha:]]`, `a{,3}`) or that RE2
+# refuses (`(?x)`, atomic groups, possessive repeats) are refused at compile time, so an accepted
+# pattern has one meaning, Python's, whichever engine runs it. What RE2 cannot run is searched by
+# `re` itself under a time bound per value (`expectations.bounded_re`).
 
-_RE2_UNICODE_SENSITIVE = "re2-if-ascii"
-_RE2_NEWLINE_SENSITIVE = "re2-if-no-newline"
-_RE2_BOTH_SENSITIVE = "re2-if-ascii-no-newline"
 _END_ANCHOR = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
 _EMPTY_MIN_REPEAT = re.compile(r"(?<!\\)(?:\\\\)*\{,\d*\}")
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:[uU]|N\{)")
+_FINAL_DOLLAR = re.compile(r"(?<!\\)(?:\\\\)*\$\Z")  # an unescaped `$` as the last character
 _UNPORTABLE_FLAGS = re.VERBOSE | re.ASCII | re.LOCALE | re.DEBUG
 
 
-def _compile_regex(pattern: Any, label: str) -> str:
-    """Check `pattern` means the same to Python's re and RE2, and pick the engine that runs it."""
+class RegexEngine(Enum):
+    RE2 = "RE2"
+    PYTHON = "Python's re, under a time bound per value"
+
+
+@dataclass(frozen=True)
+class RegexPlan:
+    """How a pattern runs with Python's meaning: `re2_pattern` is its RE2 spelling, None when only
+    `re` reads it right; RE2 may also need the texts ASCII (\\w \\d \\b) or free of newlines (`$`)."""
+
+    re2_pattern: str | None
+    needs_ascii: bool = False
+    needs_no_newline: bool = False
+
+    def engine_for(self, texts: pa.ChunkedArray) -> RegexEngine:
+        if self.re2_pattern is None:
+            return RegexEngine.PYTHON
+        if self.needs_ascii and not _all_ascii(texts):
+            return RegexEngine.PYTHON
+        if self.needs_no_newline and _any_newline(texts):
+            return RegexEngine.PYTHON
+        return RegexEngine.RE2
+
+
+class RegexTooSlow(ScorecardError):
+    """A regex check that Python's re could not finish on one value within the bound (exit 2)."""
+
+    def __init__(self, check: CompiledCheck, seconds: float, *, source: str | None = None):
+        self.check, self.seconds = check, seconds
+        super().__init__(
+            f"check {check.name} on column {check.column!r}: regex {check.regex!r} ran over {seconds:g} s on one "
+            f"value in Python's re, the backtracking engine Great Expectations uses; it cannot be validated. "
+            f"Rewrite it without nested or overlapping repeats such as (a+)+ (and without lookarounds or "
+            f"backreferences it runs in RE2, in linear time), or drop the check", source=source)
+
+    def __reduce__(self):  # picklable across Dask workers with its keyword-only source
+        return (_regex_too_slow, (self.check, self.seconds, self.source))
+
+
+def _regex_too_slow(check: CompiledCheck, seconds: float, source: str | None) -> RegexTooSlow:
+    return RegexTooSlow(check, seconds, source=source)
+
+
+def _compile_regex(pattern: Any, label: str) -> RegexPlan:
+    """Check `pattern` means the same to Python's re and RE2, and plan the engine that runs it."""
     from re import _parser as sre  # the parser pandas itself inspects
 
     if not isinstance(pattern, str):
@@ -357,9 +402,17 @@ def _compile_regex(pattern: Any, label: str) -> str:
         or any(op == sre.CATEGORY and arg in (sre.CATEGORY_SPACE, sre.CATEGORY_NOT_SPACE) for op, arg in nodes)
     )
     if always_python:
-        return "python"
+        return RegexPlan(re2_pattern=None)
+    re2_pattern = _re2_pattern(pattern)
+    ends = [index for index, (op, arg) in enumerate(nodes) if op == sre.AT and arg == sre.AT_END]
+    final_dollar = (len(ends) == 1 and parsed.data and parsed.data[-1] == (sre.AT, sre.AT_END)
+                    and not flags & re.MULTILINE and _FINAL_DOLLAR.search(pattern) is not None)
+    if final_dollar:
+        # Without MULTILINE, Python's `$` holds at the end and before a final newline: where the
+        # pattern's last token is its only `$`, "the rest is empty or one newline" says the same.
+        re2_pattern = re2_pattern[:-1] + r"\n?\z"
     try:
-        pc.match_substring_regex(pa.array([""], pa.string()), _re2_pattern(pattern))
+        pc.match_substring_regex(pa.array([""], pa.string()), re2_pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise ScorecardError(f"expectation {label}: regex {pattern!r} is not accepted by RE2 ({error})") from None
     unicode_sensitive = any(
@@ -368,14 +421,8 @@ def _compile_regex(pattern: Any, label: str) -> str:
         or (op == sre.AT and arg in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY))
         for op, arg in nodes
     )
-    newline_sensitive = any(op == sre.AT and arg == sre.AT_END for op, arg in nodes)
-    if unicode_sensitive and newline_sensitive:
-        return _RE2_BOTH_SENSITIVE
-    if unicode_sensitive:
-        return _RE2_UNICODE_SENSITIVE
-    if newline_sensitive:
-        return _RE2_NEWLINE_SENSITIVE
-    return "re2"
+    return RegexPlan(re2_pattern=re2_pattern, needs_ascii=unicode_sensitive,
+                     needs_no_newline=bool(ends) and not final_dollar)
 
 
 def _regex_nodes(tokens, sre):
@@ -411,14 +458,9 @@ def _re2_pattern(pattern: str) -> str:
 
 
 def _regex_matches(texts: pa.ChunkedArray, check: CompiledCheck) -> pa.ChunkedArray | np.ndarray:
-    engine = check.regex_engine
-    if engine != "python" and engine != "re2":
-        ascii_only = "ascii" not in engine or _all_ascii(texts)
-        no_newline = "newline" not in engine or not _any_newline(texts)
-        engine = "re2" if ascii_only and no_newline else "python"
-    if engine == "re2":
-        return pc.match_substring_regex(texts, _re2_pattern(check.regex))
-    return _python_search(texts, check.regex)
+    if check.regex_plan.engine_for(texts) is RegexEngine.RE2:
+        return pc.match_substring_regex(texts, check.regex_plan.re2_pattern)
+    return _python_search(texts, check)
 
 
 def _all_ascii(texts: pa.ChunkedArray) -> bool:
@@ -429,19 +471,28 @@ def _any_newline(texts: pa.ChunkedArray) -> bool:
     return bool(pc.any(pc.match_substring(texts, "\n"), min_count=0).as_py())
 
 
-def _python_search(texts: pa.ChunkedArray, pattern: str) -> np.ndarray:
-    """`re.search` once per distinct text, spread back to the rows through the dictionary indices."""
-    search = re.compile(pattern).search
+def _python_search(texts: pa.ChunkedArray, check: CompiledCheck) -> np.ndarray:
+    """`re.search` once per distinct text (bounded in time), spread back to the rows through the
+    dictionary indices."""
+    from expectations.bounded_re import RegexTimeout, search_each
+
     encoded = pc.dictionary_encode(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts)
-    matched_by_value = np.fromiter(
-        (search(text) is not None for text in encoded.dictionary.to_pylist()),
-        dtype=bool,
-        count=len(encoded.dictionary),
-    )
+    try:
+        matched_by_value = search_each(check.regex, encoded.dictionary.to_pylist())
+    except RegexTimeout as timeout:
+        raise RegexTooSlow(check, timeout.seconds) from None
     indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
     if len(matched_by_value) == 0:
         return np.zeros(len(indices), dtype=bool)
     return matched_by_value[indices]
+
+
+def screen_regex(check: CompiledCheck, table: pa.Table) -> None:
+    """Search a regex check's column with Python's re under the time bound, as GX is about to
+    (`--validation gx`, where GX searches object text with `re` whatever the pattern): raises
+    `RegexTooSlow` where GX would not finish, and otherwise costs one search per distinct value."""
+    texts = _texts(_gx_column(table, check))
+    _python_search(texts, check)
 
 
 # ---------------------------------------------------------------------------------------------------

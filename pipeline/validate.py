@@ -39,6 +39,7 @@ from pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 - the tas
 from schemas.errors import InputError
 from schemas.model import Scorecard
 
+
 class ValidationMode(StrEnum):
     FAST = "fast"  # compiled Arrow/NumPy checks with GX's verdicts
     GX = "gx"  # Great Expectations itself on every partition
@@ -240,7 +241,7 @@ def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, er
 
     view = suite_table(table, scorecard)
     _raise_missing_columns(plan, scorecard, view, source)
-    outcomes = run_checks(plan.checks, view, duplicates=duplicates)
+    outcomes = _evaluated(scorecard, lambda: run_checks(plan.checks, view, duplicates=duplicates))
     counts = []
     for check, code, bit, outcome in zip(plan.checks, plan.codes, plan.bits, outcomes):
         if check.expectation_type.judges_column and outcome.failed_as_whole:
@@ -268,6 +269,16 @@ def _column_failure(check: Any, code: str, view: pa.Table, source: str) -> Input
     return InputError(f"{source}: {describe_column_failure(check, view)}, so {code} fails for the whole column "
                       f"({check.expectation_type}); the register does not match the suite: fix the column "
                       f"or the expectation")
+
+
+def _evaluated(scorecard: Scorecard, run: Any) -> Any:
+    """`run()`, with a regex check that Python's re cannot finish named against the scorecard."""
+    from expectations.checks import RegexTooSlow
+
+    try:
+        return run()
+    except RegexTooSlow as error:
+        raise RegexTooSlow(error.check, error.seconds, source=scorecard.source) from None
 
 
 def summary(plan: ValidationPlan, counts: Sequence[CheckCounts]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -371,14 +382,18 @@ def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[in
 def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors: np.ndarray,
              unique_masks: Mapping[int, np.ndarray], offset: int, source: str) -> list[CheckCounts]:
     """`--validation gx` on one partition: GX's unexpected rows get their bits; returns the counts."""
-    from expectations.checks import pandas_frame
+    from expectations.checks import REGEX, pandas_frame, screen_regex
     from expectations.suite import suite_table
 
     view = suite_table(table, scorecard)
     _raise_missing_columns(plan, scorecard, view, source)
+    local = [p for p in range(len(plan.codes)) if p not in plan.unique_positions]
+    # GX searches with Python's re and no time bound: the same search, bounded, goes first.
+    for position in local:
+        if plan.checks[position].expectation_type == REGEX:
+            _evaluated(scorecard, lambda: screen_regex(plan.checks[position], view))
     frame = pandas_frame(view)
     rows = len(frame)
-    local = [p for p in range(len(plan.codes)) if p not in plan.unique_positions]
     results = _gx_validate(plan, local, frame)
     counts = []
     for position, (check, code, bit) in enumerate(zip(plan.checks, plan.codes, plan.bits)):

@@ -371,9 +371,12 @@ def gx_unique_columns_task_values(plan: ValidationPlan, scorecard: Scorecard, ta
 
 
 def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[int, np.ndarray]:
-    """GX's `unique` verdicts over the whole register, one mask over all rows per unique check."""
+    """GX's `unique` verdicts over the whole register, one mask over all rows per unique check; none
+    for a register of one partition, where GX judges `unique` with the partition's other checks."""
     from expectations.checks import pandas_frame
 
+    if len(pieces) == 1:
+        return {}
     whole = pandas_frame(pa.concat_tables(pieces))
     results = _gx_validate(plan, plan.unique_positions, whole)
     return {position: _mask(results[position], len(whole)) for position in plan.unique_positions}
@@ -387,7 +390,7 @@ def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors
 
     view = suite_table(table, scorecard)
     _raise_missing_columns(plan, scorecard, view, source)
-    local = [p for p in range(len(plan.codes)) if p not in plan.unique_positions]
+    local = [p for p in range(len(plan.codes)) if p not in unique_masks]
     # GX searches with Python's re and no time bound: the same search, bounded, goes first.
     for position in local:
         if plan.checks[position].expectation_type == REGEX:

@@ -164,6 +164,19 @@ tiers:
     assert len(pq.read_table(tmp_path / "out" / "period=p")) == 2
 
 
+
+@pytest.mark.parametrize("mode", ["fast", "gx"])
+def test_a_register_of_one_partition_finds_its_duplicates(register, tmp_path: Path, mode: str) -> None:
+    """With one partition, gx judges `unique` together with the partition's other checks."""
+    scorecard, data = register
+    single = tmp_path / "single.parquet"
+    pq.write_table(pa.concat_tables([pq.read_table(path) for path in sorted(data.iterdir())]), single)
+    assert main(["run", str(scorecard), "--input", str(single), "--output", str(tmp_path / "out"), "--period", "p",
+                 "--validation", mode, "--max-invalid-fraction", "0.9", "--quiet"]) == 0
+    quarantine = pq.read_table(tmp_path / "out" / "_quarantine" / "period=p").to_pylist()
+    assert {(row["id"], row["level"]): set(row["errors"]) for row in quarantine} == {
+        (r[0], r[3]): r[4] for r in ROWS + SECOND_FILE if r[4]}
+
 # --- failures GX decides on the whole column ----------------------------------------------------
 
 COLUMN_FAILURES = {

@@ -351,22 +351,26 @@ class RegexPlan:
 
 
 class RegexTooSlow(ScorecardError):
-    """A regex check that Python's re could not finish on one value within the bound (exit 2)."""
+    """A regex check that Python's re could not finish on one value within the bound (exit 2).
+    `re2_could`: RE2 gives Python's answer on this data, so only `--validation gx` needs `re`."""
 
-    def __init__(self, check: CompiledCheck, seconds: float, *, source: str | None = None):
-        self.check, self.seconds = check, seconds
+    def __init__(self, check: CompiledCheck, seconds: float, *, source: str | None = None, re2_could: bool = False):
+        self.check, self.seconds, self.re2_could = check, seconds, re2_could
+        advice = ("--validation fast answers it through RE2, or rewrite it without nested or overlapping repeats"
+                  if re2_could else
+                  "rewrite it without nested or overlapping repeats such as (a+)+ (and without lookarounds or "
+                  "backreferences it runs in RE2, in linear time)")
         super().__init__(
             f"check {check.name} on column {check.column!r}: regex {check.regex!r} ran over {seconds:g} s on one "
-            f"value in Python's re, the backtracking engine Great Expectations uses; it cannot be validated. "
-            f"Rewrite it without nested or overlapping repeats such as (a+)+ (and without lookarounds or "
-            f"backreferences it runs in RE2, in linear time), or drop the check", source=source)
+            f"value in Python's re, the backtracking engine Great Expectations uses; nothing was published. "
+            f"{advice[0].upper()}{advice[1:]}, or drop the check", source=source)
 
-    def __reduce__(self):  # picklable across Dask workers with its keyword-only source
-        return (_regex_too_slow, (self.check, self.seconds, self.source))
+    def __reduce__(self):  # picklable across Dask workers with its keyword-only arguments
+        return (_regex_too_slow, (self.check, self.seconds, self.source, self.re2_could))
 
 
-def _regex_too_slow(check: CompiledCheck, seconds: float, source: str | None) -> RegexTooSlow:
-    return RegexTooSlow(check, seconds, source=source)
+def _regex_too_slow(check: CompiledCheck, seconds: float, source: str | None, re2_could: bool) -> RegexTooSlow:
+    return RegexTooSlow(check, seconds, source=source, re2_could=re2_could)
 
 
 def _compile_regex(pattern: Any, label: str) -> RegexPlan:
@@ -492,7 +496,11 @@ def screen_regex(check: CompiledCheck, table: pa.Table) -> None:
     (`--validation gx`, where GX searches object text with `re` whatever the pattern): raises
     `RegexTooSlow` where GX would not finish, and otherwise costs one search per distinct value."""
     texts = _texts(_gx_column(table, check))
-    _python_search(texts, check)
+    try:
+        _python_search(texts, check)
+    except RegexTooSlow as error:
+        raise RegexTooSlow(check, error.seconds,
+                           re2_could=check.regex_plan.engine_for(texts) is RegexEngine.RE2) from None
 
 
 # ---------------------------------------------------------------------------------------------------

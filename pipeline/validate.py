@@ -278,7 +278,7 @@ def _evaluated(scorecard: Scorecard, run: Any) -> Any:
     try:
         return run()
     except RegexTooSlow as error:
-        raise RegexTooSlow(error.check, error.seconds, source=scorecard.source) from None
+        raise RegexTooSlow(error.check, error.seconds, source=scorecard.source, re2_could=error.re2_could) from None
 
 
 def summary(plan: ValidationPlan, counts: Sequence[CheckCounts]) -> tuple[list[dict[str, Any]], list[str]]:

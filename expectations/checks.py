@@ -7,8 +7,9 @@ and NumPy, and answers per expectation a mask that is True exactly where GX woul
 number of partitions, and the `value_counts` → `duplicated_values` → `duplicate_mask` trio computes
 `unique` over the whole register.
 
-The reference is GX 1.x's pandas engine validating `table.to_pandas()` (pyarrow's default conversion).
-What it does, and so what is reproduced here (each rule quoted from the installed GX source and pinned
+The reference is GX 1.x's pandas engine validating `pandas_frame(table)`: pyarrow's default
+`to_pandas()`, with text as object dtype (as in GX's own test definitions; GX has no type name for
+pandas 3's `str` dtype). What it does, and so what is reproduced here (each rule quoted from the installed GX source and pinned
 by tests/test_expectations_checks.py, which runs GX itself on the same data):
 
 - Kwargs are read after GX's own pydantic model has parsed them (`ExpectationConfiguration.to_domain_obj`):
@@ -27,9 +28,11 @@ by tests/test_expectations_checks.py, which runs GX itself on the same data):
   nulls never do.
 - `regex` (`column_values_match_regex.py`): `column.astype(str).str.contains(regex)`, i.e. Python
   `re.search` anywhere in the text (anchor with ^ and $ yourself), on the value's `str()` for
-  non-text columns (int 1 → "1", float 1.0 → "1.0", bool → "True"). See `_compile_regex` for RE2.
-- `in_type_list` / `of_type`: a verdict on the column's pandas dtype (all rows fail or none), except
-  for object columns (bool with nulls, dates, decimals), where each non-null value is tested.
+  non-text columns (int 1 → "1", float 1.0 → "1.0", bool → "True"). See `_compile_regex` for RE2,
+  and `expectations.bounded_re` for the time bound on Python's engine.
+- `in_type_list` / `of_type`: a verdict on the column's pandas dtype (all rows fail or none: a
+  failure of the whole column, `ExpectationType.judges_column`), except for object columns (text,
+  bool with nulls, dates), where each non-null value is tested.
 - `mostly` (`expectation.py`: `ColumnMapExpectation._validate`, `_mostly_success`): success when
   (nonnull - unexpected) / nonnull >= mostly; vacuously true when there are no rows or no non-null
   rows. `not_null` divides by all rows instead (`expect_column_values_to_not_be_null.py: _validate`).
@@ -46,6 +49,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from typing import Any
 
 import numpy as np
@@ -58,28 +62,55 @@ __all__ = [
     "CheckOutcome",
     "CompiledCheck",
     "CompiledChecks",
+    "ExpectationType",
     "SUPPORTED_EXPECTATIONS",
+    "column_exists",
     "compile_checks",
+    "describe_column_failure",
     "duplicate_mask",
     "duplicated_values",
     "evaluate",
     "expectation_success",
+    "pandas_frame",
     "row_failures",
     "unique_failures",
     "value_counts",
 ]
 
-EXIST = "expect_column_to_exist"
-NOT_NULL = "expect_column_values_to_not_be_null"
-BETWEEN = "expect_column_values_to_be_between"
-IN_SET = "expect_column_values_to_be_in_set"
-UNIQUE = "expect_column_values_to_be_unique"
-REGEX = "expect_column_values_to_match_regex"
-IN_TYPE_LIST = "expect_column_values_to_be_in_type_list"
-OF_TYPE = "expect_column_values_to_be_of_type"
+class ExpectationType(StrEnum):
+    """The GX expectation types with a compiled check (a StrEnum: equal to GX's own type names)."""
 
-SUPPORTED_EXPECTATIONS = (EXIST, NOT_NULL, BETWEEN, IN_SET, UNIQUE, REGEX, IN_TYPE_LIST, OF_TYPE)
-_TYPE_CHECKS = (IN_TYPE_LIST, OF_TYPE)
+    EXIST = "expect_column_to_exist"
+    NOT_NULL = "expect_column_values_to_not_be_null"
+    BETWEEN = "expect_column_values_to_be_between"
+    IN_SET = "expect_column_values_to_be_in_set"
+    UNIQUE = "expect_column_values_to_be_unique"
+    REGEX = "expect_column_values_to_match_regex"
+    IN_TYPE_LIST = "expect_column_values_to_be_in_type_list"
+    OF_TYPE = "expect_column_values_to_be_of_type"
+
+    @property
+    def judges_column(self) -> bool:
+        """GX can fail it on the column itself, listing no row: a missing column (or one at another
+        index), a dtype outside the type list. Such a failure says the register does not match the
+        suite, so both modes make it an input error (exit 3) instead of quarantining rows."""
+        return self in (ExpectationType.EXIST, ExpectationType.IN_TYPE_LIST, ExpectationType.OF_TYPE)
+
+    @property
+    def checks_type(self) -> bool:
+        return self in (ExpectationType.IN_TYPE_LIST, ExpectationType.OF_TYPE)
+
+
+EXIST = ExpectationType.EXIST
+NOT_NULL = ExpectationType.NOT_NULL
+BETWEEN = ExpectationType.BETWEEN
+IN_SET = ExpectationType.IN_SET
+UNIQUE = ExpectationType.UNIQUE
+REGEX = ExpectationType.REGEX
+IN_TYPE_LIST = ExpectationType.IN_TYPE_LIST
+OF_TYPE = ExpectationType.OF_TYPE
+
+SUPPORTED_EXPECTATIONS = tuple(ExpectationType)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -91,7 +122,7 @@ class CompiledCheck:
     """One expectation, parsed once. `code` is the meta `tierline_code` (`<column>:<check>`) if any."""
 
     position: int
-    expectation_type: str
+    expectation_type: ExpectationType
     column: str
     code: str | None
     mostly: float = 1.0
@@ -101,7 +132,7 @@ class CompiledCheck:
     strict_max: bool = False
     value_set: tuple[Any, ...] | None = None
     regex: str | None = None
-    regex_engine: str | None = None  # "re2", "python", or RE2 only on ASCII / newline-free data
+    regex_plan: RegexPlan | None = None
     type_names: tuple[str, ...] | None = None
     column_index: int | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -183,14 +214,15 @@ def _parse_plain(expectation_type: str, kwargs: dict, meta: dict, label: str):
 
 
 def _compile_one(position: int, entry: Mapping[str, Any] | tuple, parse=None) -> CompiledCheck:
-    expectation_type, kwargs, meta = _unpack(entry)
-    label = _label(expectation_type, kwargs, meta)
-    if expectation_type not in SUPPORTED_EXPECTATIONS:
+    type_name, kwargs, meta = _unpack(entry)
+    label = _label(type_name, kwargs, meta)
+    if type_name not in SUPPORTED_EXPECTATIONS:
         raise ScorecardError(
-            f"expectation {label}: type {expectation_type!r} has no compiled check; --validation fast "
+            f"expectation {label}: type {type_name!r} has no compiled check; --validation fast "
             f"supports {', '.join(SUPPORTED_EXPECTATIONS)} (use --validation gx for the others)"
         )
-    expectation = (parse or _parse_with_gx)(expectation_type, kwargs, meta, label)
+    expectation_type = ExpectationType(type_name)
+    expectation = (parse or _parse_with_gx)(type_name, kwargs, meta, label)
     for unsupported in ("row_condition", "condition_parser"):
         if getattr(expectation, unsupported, None) not in (None, ""):
             raise ScorecardError(f"expectation {label}: {unsupported} is not supported by --validation fast")
@@ -216,8 +248,8 @@ def _compile_one(position: int, entry: Mapping[str, Any] | tuple, parse=None) ->
         value_set = None if expectation.value_set is None else tuple(expectation.value_set)
         return CompiledCheck(**common, mostly=mostly, value_set=value_set)
     if expectation_type == REGEX:
-        engine = _compile_regex(expectation.regex, label)
-        return CompiledCheck(**common, mostly=mostly, regex=expectation.regex, regex_engine=engine)
+        plan = _compile_regex(expectation.regex, label)
+        return CompiledCheck(**common, mostly=mostly, regex=expectation.regex, regex_plan=plan)
     if expectation_type == IN_TYPE_LIST:
         names = None if expectation.type_list is None else tuple(expectation.type_list)
         return CompiledCheck(**common, mostly=mostly, type_names=names)
@@ -276,25 +308,73 @@ def _compile_between(expectation, common: dict, mostly: float, label: str) -> Co
 # ---------------------------------------------------------------------------------------------------
 # Regular expressions: Python semantics, RE2 speed where it is provably the same
 #
-# GX runs `Series.str.contains(regex)`, i.e. Python `re.search`. With pandas 3 and pyarrow, pandas
-# runs Arrow's RE2 (`pc.match_substring_regex`) unless it spots a construct RE2 reads differently:
-# lookarounds, backreferences, \u escapes and \s always fall back to `re`; \w \d \b fall back on
-# non-ASCII data and `$` on data containing a newline; `\Z` is rewritten `\z`. Patterns it does not
-# spot come out as RE2's meaning on some partitions and Python's on others (`[[:alpha:]]`, `a{,3}`),
-# or raise in RE2 (`(?x)`, atomic groups, possessive repeats), so they are refused at compile time.
-# Accepted patterns therefore have one meaning, Python's, whichever engine runs them.
+# GX runs `Series.str.contains(regex)` on object text, i.e. Python `re.search`, a backtracking
+# engine. RE2 (`pc.match_substring_regex`) runs in linear time and gives the same answers except
+# where it reads a construct differently, as pandas itself knows when it picks RE2 for its pyarrow
+# strings: lookarounds, backreferences, \u escapes and \s exist only in `re` (or differ); \w \d \b
+# are ASCII in RE2, so they agree only on ASCII data; `$` also matches before a final newline in
+# `re`, so it agrees only on data without newlines, unless it ends the pattern (below); `\Z` is
+# RE2's `\z`. Patterns whose meaning would depend on the engine (`[[:alpha:]]`, `a{,3}`) or that RE2
+# refuses (`(?x)`, atomic groups, possessive repeats) are refused at compile time, so an accepted
+# pattern has one meaning, Python's, whichever engine runs it. What RE2 cannot run is searched by
+# `re` itself under a time bound per value (`expectations.bounded_re`).
 
-_RE2_UNICODE_SENSITIVE = "re2-if-ascii"
-_RE2_NEWLINE_SENSITIVE = "re2-if-no-newline"
-_RE2_BOTH_SENSITIVE = "re2-if-ascii-no-newline"
 _END_ANCHOR = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
 _EMPTY_MIN_REPEAT = re.compile(r"(?<!\\)(?:\\\\)*\{,\d*\}")
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:[uU]|N\{)")
+_FINAL_DOLLAR = re.compile(r"(?<!\\)(?:\\\\)*\$\Z")  # an unescaped `$` as the last character
 _UNPORTABLE_FLAGS = re.VERBOSE | re.ASCII | re.LOCALE | re.DEBUG
 
 
-def _compile_regex(pattern: Any, label: str) -> str:
-    """Check `pattern` means the same to Python's re and RE2, and pick the engine that runs it."""
+class RegexEngine(Enum):
+    RE2 = "RE2"
+    PYTHON = "Python's re, under a time bound per value"
+
+
+@dataclass(frozen=True)
+class RegexPlan:
+    """How a pattern runs with Python's meaning: `re2_pattern` is its RE2 spelling, None when only
+    `re` reads it right; RE2 may also need the texts ASCII (\\w \\d \\b) or free of newlines (`$`)."""
+
+    re2_pattern: str | None
+    needs_ascii: bool = False
+    needs_no_newline: bool = False
+
+    def engine_for(self, texts: pa.ChunkedArray) -> RegexEngine:
+        if self.re2_pattern is None:
+            return RegexEngine.PYTHON
+        if self.needs_ascii and not _all_ascii(texts):
+            return RegexEngine.PYTHON
+        if self.needs_no_newline and _any_newline(texts):
+            return RegexEngine.PYTHON
+        return RegexEngine.RE2
+
+
+class RegexTooSlow(ScorecardError):
+    """A regex check that Python's re could not finish on one value within the bound (exit 2).
+    `re2_could`: RE2 gives Python's answer on this data, so only `--validation gx` needs `re`."""
+
+    def __init__(self, check: CompiledCheck, seconds: float, *, source: str | None = None, re2_could: bool = False):
+        self.check, self.seconds, self.re2_could = check, seconds, re2_could
+        advice = ("--validation fast answers it through RE2, or rewrite it without nested or overlapping repeats"
+                  if re2_could else
+                  "rewrite it without nested or overlapping repeats such as (a+)+ (and without lookarounds or "
+                  "backreferences it runs in RE2, in linear time)")
+        super().__init__(
+            f"check {check.name} on column {check.column!r}: regex {check.regex!r} ran over {seconds:g} s on one "
+            f"value in Python's re, the backtracking engine Great Expectations uses; nothing was published. "
+            f"{advice[0].upper()}{advice[1:]}, or drop the check", source=source)
+
+    def __reduce__(self):  # picklable across Dask workers with its keyword-only arguments
+        return (_regex_too_slow, (self.check, self.seconds, self.source, self.re2_could))
+
+
+def _regex_too_slow(check: CompiledCheck, seconds: float, source: str | None, re2_could: bool) -> RegexTooSlow:
+    return RegexTooSlow(check, seconds, source=source, re2_could=re2_could)
+
+
+def _compile_regex(pattern: Any, label: str) -> RegexPlan:
+    """Check `pattern` means the same to Python's re and RE2, and plan the engine that runs it."""
     from re import _parser as sre  # the parser pandas itself inspects
 
     if not isinstance(pattern, str):
@@ -326,9 +406,17 @@ def _compile_regex(pattern: Any, label: str) -> str:
         or any(op == sre.CATEGORY and arg in (sre.CATEGORY_SPACE, sre.CATEGORY_NOT_SPACE) for op, arg in nodes)
     )
     if always_python:
-        return "python"
+        return RegexPlan(re2_pattern=None)
+    re2_pattern = _re2_pattern(pattern)
+    ends = [index for index, (op, arg) in enumerate(nodes) if op == sre.AT and arg == sre.AT_END]
+    final_dollar = (len(ends) == 1 and parsed.data and parsed.data[-1] == (sre.AT, sre.AT_END)
+                    and not flags & re.MULTILINE and _FINAL_DOLLAR.search(pattern) is not None)
+    if final_dollar:
+        # Without MULTILINE, Python's `$` holds at the end and before a final newline: where the
+        # pattern's last token is its only `$`, "the rest is empty or one newline" says the same.
+        re2_pattern = re2_pattern[:-1] + r"\n?\z"
     try:
-        pc.match_substring_regex(pa.array([""], pa.string()), _re2_pattern(pattern))
+        pc.match_substring_regex(pa.array([""], pa.string()), re2_pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise ScorecardError(f"expectation {label}: regex {pattern!r} is not accepted by RE2 ({error})") from None
     unicode_sensitive = any(
@@ -337,14 +425,8 @@ def _compile_regex(pattern: Any, label: str) -> str:
         or (op == sre.AT and arg in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY))
         for op, arg in nodes
     )
-    newline_sensitive = any(op == sre.AT and arg == sre.AT_END for op, arg in nodes)
-    if unicode_sensitive and newline_sensitive:
-        return _RE2_BOTH_SENSITIVE
-    if unicode_sensitive:
-        return _RE2_UNICODE_SENSITIVE
-    if newline_sensitive:
-        return _RE2_NEWLINE_SENSITIVE
-    return "re2"
+    return RegexPlan(re2_pattern=re2_pattern, needs_ascii=unicode_sensitive,
+                     needs_no_newline=bool(ends) and not final_dollar)
 
 
 def _regex_nodes(tokens, sre):
@@ -380,14 +462,9 @@ def _re2_pattern(pattern: str) -> str:
 
 
 def _regex_matches(texts: pa.ChunkedArray, check: CompiledCheck) -> pa.ChunkedArray | np.ndarray:
-    engine = check.regex_engine
-    if engine != "python" and engine != "re2":
-        ascii_only = "ascii" not in engine or _all_ascii(texts)
-        no_newline = "newline" not in engine or not _any_newline(texts)
-        engine = "re2" if ascii_only and no_newline else "python"
-    if engine == "re2":
-        return pc.match_substring_regex(texts, _re2_pattern(check.regex))
-    return _python_search(texts, check.regex)
+    if check.regex_plan.engine_for(texts) is RegexEngine.RE2:
+        return pc.match_substring_regex(texts, check.regex_plan.re2_pattern)
+    return _python_search(texts, check)
 
 
 def _all_ascii(texts: pa.ChunkedArray) -> bool:
@@ -398,19 +475,32 @@ def _any_newline(texts: pa.ChunkedArray) -> bool:
     return bool(pc.any(pc.match_substring(texts, "\n"), min_count=0).as_py())
 
 
-def _python_search(texts: pa.ChunkedArray, pattern: str) -> np.ndarray:
-    """`re.search` once per distinct text, spread back to the rows through the dictionary indices."""
-    search = re.compile(pattern).search
+def _python_search(texts: pa.ChunkedArray, check: CompiledCheck) -> np.ndarray:
+    """`re.search` once per distinct text (bounded in time), spread back to the rows through the
+    dictionary indices."""
+    from expectations.bounded_re import RegexTimeout, search_each
+
     encoded = pc.dictionary_encode(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts)
-    matched_by_value = np.fromiter(
-        (search(text) is not None for text in encoded.dictionary.to_pylist()),
-        dtype=bool,
-        count=len(encoded.dictionary),
-    )
+    try:
+        matched_by_value = search_each(check.regex, encoded.dictionary.to_pylist())
+    except RegexTimeout as timeout:
+        raise RegexTooSlow(check, timeout.seconds) from None
     indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
     if len(matched_by_value) == 0:
         return np.zeros(len(indices), dtype=bool)
     return matched_by_value[indices]
+
+
+def screen_regex(check: CompiledCheck, table: pa.Table) -> None:
+    """Search a regex check's column with Python's re under the time bound, as GX is about to
+    (`--validation gx`, where GX searches object text with `re` whatever the pattern): raises
+    `RegexTooSlow` where GX would not finish, and otherwise costs one search per distinct value."""
+    texts = _texts(_gx_column(table, check))
+    try:
+        _python_search(texts, check)
+    except RegexTooSlow as error:
+        raise RegexTooSlow(check, error.seconds,
+                           re2_could=check.regex_plan.engine_for(texts) is RegexEngine.RE2) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -517,7 +607,7 @@ def _evaluate_one(check: CompiledCheck, table: pa.Table, duplicates: pa.Array | 
         valid = _to_mask(column.valid, rows)
         views[check.column] = column, valid, int(valid.sum())
     column, valid, nonnull = views[check.column]
-    if check.expectation_type in _TYPE_CHECKS:
+    if check.expectation_type.checks_type:
         failures, as_whole = _type_failures(check, column, valid, rows)
         unexpected = rows if as_whole else (nonnull if failures is valid else 0)
         return CheckOutcome(failures, unexpected, nonnull, rows, failed_as_whole=as_whole)
@@ -529,7 +619,11 @@ def _evaluate_one(check: CompiledCheck, table: pa.Table, duplicates: pa.Array | 
 
 
 def _column_exists(check: CompiledCheck, table: pa.Table) -> bool:
-    names = table.column_names
+    return column_exists(check, table.column_names)
+
+
+def column_exists(check: CompiledCheck, names: Sequence[str]) -> bool:
+    """`expect_column_to_exist`'s verdict on a table with these column names, in order."""
     # GX tests `if column_index:`, so index 0 only asks for the name, and Python indexing lets -1 be
     # the last column (expect_column_to_exist.py: _validate).
     if not check.column_index:
@@ -538,6 +632,19 @@ def _column_exists(check: CompiledCheck, table: pa.Table) -> bool:
         return names[check.column_index] == check.column
     except IndexError:
         return False
+
+
+def describe_column_failure(check: CompiledCheck, table: pa.Table) -> str:
+    """Why a check that judges the column (`ExpectationType.judges_column`) fails it, in words."""
+    names = table.column_names
+    if check.expectation_type == EXIST:
+        if check.column not in names:
+            return f"there is no column {check.column!r}"
+        return f"column {check.column!r} is at index {names.index(check.column)}, not {check.column_index}"
+    dtype = _pandas_sample(table.column(check.column)).dtype
+    wanted = (f"of type {check.type_names[0]!r}" if check.expectation_type == OF_TYPE
+              else f"in {list(check.type_names)}")
+    return f"column {check.column!r} reaches pandas as {dtype}, which is not {wanted}"
 
 
 def _row_passes(check: CompiledCheck, column: _GxColumn, duplicates: pa.Array | None):
@@ -876,6 +983,15 @@ def _texts(column: _GxColumn) -> pa.ChunkedArray:
 # --- types -----------------------------------------------------------------------------------------
 
 
+class TypeVerdict(Enum):
+    """A type expectation's verdict on one column, decided by its dtype (and for an object column,
+    by the class of its values: one Arrow type gives one class)."""
+
+    PASS = "pass"
+    VALUES_FAIL = "every non-null value fails"  # an object column, judged value by value
+    COLUMN_FAILS = "the dtype fails"  # GX lists no row: the column itself is wrong
+
+
 def _type_failures(check: CompiledCheck, column: _GxColumn, valid: np.ndarray, rows: int) -> tuple[np.ndarray, bool]:
     """Dtype verdict (all rows or none), or for object columns the per-value verdict on non-null rows
     (then the failures are `valid` itself)."""
@@ -889,18 +1005,17 @@ def _type_failures(check: CompiledCheck, column: _GxColumn, valid: np.ndarray, r
     verdict = _TYPE_VERDICTS.get(key)
     if verdict is None:
         verdict = _TYPE_VERDICTS[key] = _type_verdict(check, column)
-    if verdict == "values fail":
+    if verdict is TypeVerdict.VALUES_FAIL:
         return valid, False
-    if verdict == "column fails":
+    if verdict is TypeVerdict.COLUMN_FAILS:
         return np.ones(rows, dtype=bool), True
     return np.zeros(rows, dtype=bool), False  # calloc'd: costs nothing until read
 
 
-_TYPE_VERDICTS: dict[tuple, str] = {}
+_TYPE_VERDICTS: dict[tuple, TypeVerdict] = {}
 
 
-def _type_verdict(check: CompiledCheck, column: _GxColumn) -> str:
-    """"pass", "values fail" (every non-null value fails) or "column fails" (the dtype fails)."""
+def _type_verdict(check: CompiledCheck, column: _GxColumn) -> TypeVerdict:
     import pandas as pd
 
     sample = _pandas_sample(column.source)
@@ -915,30 +1030,48 @@ def _type_verdict(check: CompiledCheck, column: _GxColumn) -> str:
         if not comp_types:
             raise ScorecardError(f"check {check.name}: no recognized numpy/python type in {list(check.type_names)}")
         non_null = sample.dropna()
-        return "values fail" if len(non_null) and not isinstance(non_null.iloc[0], comp_types) else "pass"
+        fails = len(non_null) and not isinstance(non_null.iloc[0], comp_types)
+        return TypeVerdict.VALUES_FAIL if fails else TypeVerdict.PASS
     if check.expectation_type == OF_TYPE:
         success = dtype.type in _value_types(check.type_names[0], pd)
     else:
         success = dtype in _dtype_types(check.type_names, pd)
-    return "pass" if success else "column fails"
+    return TypeVerdict.PASS if success else TypeVerdict.COLUMN_FAILS
 
 
 def _pandas_sample(values: pa.ChunkedArray):
-    """A first non-null value and a first null, converted as `to_pandas` converts the whole column.
+    """A first non-null value and a first null, converted as `pandas_frame` converts the whole column.
 
     pandas' dtype depends only on the Arrow type and on whether a null is present (int → float64,
     bool → object), so two rows decide it.
     """
     rows = len(values)
     if pa.types.is_string_view(values.type):
-        values = values.cast(pa.large_string())  # no `take` kernel for views; pandas makes both `str`
+        values = values.cast(pa.large_string())  # no `take` kernel for views; both become object text
     picks = []
     if values.null_count < rows:
         picks.append(pc.index(pc.is_valid(values), True).as_py())
     if values.null_count:
         picks.append(pc.index(pc.is_null(values), True).as_py())
     sample = values.take(pa.array(picks, pa.int64())) if picks else values.slice(0, 0)
-    return pa.table({"value": sample}).to_pandas()["value"]
+    return pandas_frame(pa.table({"value": sample}))["value"]
+
+
+def pandas_frame(table: pa.Table):
+    """The pandas frame GX validates for `table`: pyarrow's `to_pandas()` (ints with a null become
+    float64, bools with a null and dates object columns, tz-aware timestamps keep their zone, ns keep
+    their unit), except that text columns are object dtype holding `str`, as GX's own test definitions
+    and pandas before 3 read them: GX 1.x has no type name that matches pandas 3's `str` dtype.
+    Pandas metadata is ignored, so the index is the row position (GX's `unexpected_index_list`)."""
+    frame = table.to_pandas(ignore_metadata=True)
+    for position, kind in enumerate(table.schema.types):
+        if _is_text(kind):
+            frame.isetitem(position, frame.iloc[:, position].astype(object))
+    return frame
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
 
 
 def native_type_type_map(type_: str) -> tuple[type, ...] | None:

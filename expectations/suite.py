@@ -33,15 +33,17 @@ Decisions, each one a place where GX's pandas engine and SPEC §2.1 had to be ma
   scorecard for a whole-value match; tierline's fast checks must search the same way.
 - **Types.** The authoritative type check is on the Arrow schema before any row is read
   (`pipeline.register.castable`, exit 3); Parquet columns are typed, so no single row can be of a
-  wrong type. The GX expectation repeats it on the pandas frame: its type list names the numpy
-  dtypes pandas makes from every Arrow type tierline accepts (an int column with nulls becomes
-  float64 in pandas, so `int` lists float64 too) and the Python types of object-dtype columns
-  (`int`, `float`, `bool`, `str`). GX 1.x cannot name pandas 3's `str` dtype, a categorical, a
-  tz-aware timestamp, `datetime.date` or `decimal.Decimal` values in a type list, so
-  `frame_for_suite` turns declared text into object dtype, decodes dictionaries, makes dates
-  datetime64 and tz-aware timestamps naive UTC, and casts float inputs (decimals too) to float64.
-  On a frame from plain `pandas.read_parquet` the type expectations of text, date, tz-aware and
-  decimal columns therefore fail: validate `frame_for_suite`'s frame.
+  wrong type. The GX expectation repeats it on the frame GX validates (`frame_for_suite`:
+  `expectations.checks.pandas_frame`, i.e. `to_pandas()` with text as object dtype of `str`), on
+  the dtype GX sees there: its type list names the numpy dtypes pandas makes from every Arrow type
+  tierline accepts (an int column with nulls becomes float64 in pandas, so `int` lists float64
+  too) and the Python types of object-dtype columns (`int`, `float`, `bool`, `str`, `date`). Text
+  gets `of_type: str`. GX 1.x has no type-list name for a tz-aware dtype, so a time input whose
+  register column carries a time zone gets `of_type: Timestamp` instead (the scalar type of such a
+  dtype): the suite a run uses depends on the register's schema there (`input_expectations`'s
+  `column_type`). The frame decodes dictionaries (a Parquet encoding, not a type) and reads decimal
+  columns of float inputs as float64, as tierline reads them (GX's type names and the compiled
+  checks know no decimals); everything else is the register's own dtype.
 """
 
 from __future__ import annotations
@@ -103,12 +105,28 @@ def type_list(spec: Input) -> list[str]:
     return list(_TYPE_LISTS["text"])
 
 
-def input_expectations(spec: Input, key: str, grouped: bool = False) -> list[dict[str, Any]]:
+def register_type(schema: pa.Schema | None, name: str) -> pa.DataType | None:
+    """The Arrow type of column `name` in a register's schema (None without a schema or column)."""
+    if schema is None or name not in schema.names:
+        return None
+    return schema.field(name).type
+
+
+def _is_tz_aware(column_type: pa.DataType | None) -> bool:
+    if column_type is not None and pa.types.is_dictionary(column_type):
+        column_type = column_type.value_type
+    return column_type is not None and pa.types.is_timestamp(column_type) and column_type.tz is not None
+
+
+def input_expectations(spec: Input, key: str, grouped: bool = False,
+                       column_type: pa.DataType | None = None) -> list[dict[str, Any]]:
     """One input's expectations as plain configurations {type, kwargs, meta}: no GX import, so
     `--validation fast` compiles them without loading Great Expectations.
 
     `grouped`: the scorecard aggregates several rows per key (SPEC §2.3), so the key repeats by
     design and its uniqueness holds after grouping; the rows get no `unique` on it.
+    `column_type`: the register column's Arrow type, if known; a tz-aware timestamp changes the
+    type check of a time input (module docstring, Types).
     """
     column = spec.name
 
@@ -116,7 +134,10 @@ def input_expectations(spec: Input, key: str, grouped: bool = False) -> list[dic
         return {"type": kind, "kwargs": {"column": column, **kwargs}, "meta": {"tierline_code": f"{column}:{check}"}}
 
     found = [expectation("expect_column_to_exist", "missing")]
-    if spec.value_type == "text":
+    if spec.value_type == "time" and _is_tz_aware(column_type):
+        # pandas' tz-aware dtype matches no type-list name in GX 1.x; its scalar type is Timestamp
+        found.append(expectation("expect_column_values_to_be_of_type", "type", type_="Timestamp"))
+    elif spec.value_type == "text":
         # pandas 3 reads text as its `str` dtype, which no GX type-list name matches; `of_type`
         # compares the dtype's scalar type, and passes for both `str` and object columns of str.
         found.append(expectation("expect_column_values_to_be_of_type", "type", type_="str"))
@@ -140,32 +161,55 @@ def input_expectations(spec: Input, key: str, grouped: bool = False) -> list[dic
     return found
 
 
-def _input_expectations(spec: Input, key: str, grouped: bool) -> list[Expectation]:
+def _input_expectations(spec: Input, key: str, grouped: bool, column_type: pa.DataType | None) -> list[Expectation]:
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    return [ExpectationConfiguration(**config).to_domain_obj() for config in input_expectations(spec, key, grouped)]
+    return [ExpectationConfiguration(**config).to_domain_obj()
+            for config in input_expectations(spec, key, grouped, column_type)]
 
 
-def suite_for(scorecard: Scorecard) -> ExpectationSuite:
-    """The scorecard's suite: the inputs' checks in input order, then the extra suite's expectations."""
+def suite_for(scorecard: Scorecard, schema: pa.Schema | None = None) -> ExpectationSuite:
+    """The scorecard's suite: the inputs' checks in input order, then the extra suite's expectations.
+
+    With the register's `schema`, the suite a run validates (a tz-aware time input's type check
+    differs); without it, the suite for a register without time zones."""
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
 
     expectations: list[Any] = []
     for spec in scorecard.inputs:
-        expectations.extend(_input_expectations(spec, scorecard.key, scorecard.aggregate is not None))
+        expectations.extend(_input_expectations(spec, scorecard.key, scorecard.aggregate is not None,
+                                                register_type(schema, spec.name)))
     extra = load_extra_suite(scorecard)
-    declared = set(scorecard.input_names)
-    # An extra expectation may read an undeclared column; say first that it must exist, so a
-    # register without it fails as clearly as one without a declared input.
-    for column in dict.fromkeys(c for config in extra for c in _columns_of(config)):
-        if column not in declared:
-            expectations.append(gx.expectations.ExpectColumnToExist(
-                column=column, meta={"tierline_code": f"{column}:missing"}))
+    for column in _undeclared_columns(scorecard, extra):
+        expectations.append(gx.expectations.ExpectColumnToExist(
+            column=column, meta={"tierline_code": f"{column}:missing"}))
     expectations.extend(extra)
     # The constructor, unlike add_expectation, neither looks for a Data Context nor drops
     # expectations that differ only in meta.
     return ExpectationSuite(name=suite_name(scorecard), expectations=expectations)
+
+
+def suite_configurations(scorecard: Scorecard, schema: pa.Schema | None = None) -> list[dict[str, Any]]:
+    """`suite_for`'s expectations as plain {type, kwargs, meta}, in the same order, without building
+    the suite (what a run compiles; GX's suite JSON costs tens of milliseconds)."""
+    grouped = scorecard.aggregate is not None
+    configurations = [c for spec in scorecard.inputs
+                      for c in input_expectations(spec, scorecard.key, grouped, register_type(schema, spec.name))]
+    extra = load_extra_suite(scorecard)
+    configurations += [{"type": "expect_column_to_exist", "kwargs": {"column": column},
+                        "meta": {"tierline_code": f"{column}:missing"}}
+                       for column in _undeclared_columns(scorecard, extra)]
+    configurations += [{"type": c.type, "kwargs": dict(c.kwargs), "meta": dict(c.meta or {})} for c in extra]
+    return configurations
+
+
+def _undeclared_columns(scorecard: Scorecard, extra: list[ExpectationConfiguration]) -> list[str]:
+    """Columns the extra suite reads that no input declares. Their existence is expected first, so
+    a register without one fails as clearly as one without a declared input."""
+    declared = set(scorecard.input_names)
+    return [column for column in dict.fromkeys(c for config in extra for c in _columns_of(config))
+            if column not in declared]
 
 
 def _columns_of(config: ExpectationConfiguration) -> list[str]:
@@ -303,32 +347,39 @@ def _canonical_arrow_type(spec: Input) -> pa.DataType:
 
 
 def _suite_column(spec: Input, column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A declared column as the suite sees it: decoded, GX-nameable, defaults filled."""
+    """A declared column as the suite sees it: dictionary decoded, defaults filled, else as it is."""
     type_ = column.type
     if pa.types.is_dictionary(type_):
         column = column.cast(type_.value_type)
         type_ = column.type
     if pa.types.is_null(type_):
         column = column.cast(_canonical_arrow_type(spec))
-    elif spec.type == "float" and (pa.types.is_integer(type_) or pa.types.is_floating(type_)
-                                   or pa.types.is_decimal(type_)):
+    elif spec.type == "float" and pa.types.is_decimal(type_):
         column = pc.cast(column, pa.float64(), safe=False)  # as tierline reads it; GX cannot name Decimal
-    elif pa.types.is_timestamp(type_) and type_.tz is not None:
-        column = column.cast(pa.timestamp(type_.unit))  # naive UTC: GX cannot name a tz-aware dtype
-    if spec.default is not None:
-        try:
-            fill = pa.scalar(spec.default).cast(column.type)
-            if pa.types.is_floating(column.type):  # NaN is null too (SPEC §2.1)
-                column = pc.if_else(pc.is_nan(column), fill, column)
-            column = pc.fill_null(column, fill)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            pass  # a column that cannot hold the default is of the wrong type: `type` fails on it
+    if spec.default is not None and (column.null_count or pa.types.is_floating(column.type)):
+        column = _filled(column, spec.default)
     return column
 
 
+def _filled(column: pa.ChunkedArray, default: Any) -> pa.ChunkedArray:
+    """Nulls (and NaN, SPEC §2.1) replaced by `default`."""
+    if pa.types.is_integer(column.type) and isinstance(default, float) and not default.is_integer():
+        # a fractional default in an integer column: pandas holds a column with nulls as float64
+        # anyway, and that is the column the default fills
+        column = pc.cast(column, pa.float64(), safe=False)
+    try:
+        fill = pa.scalar(default).cast(column.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return column  # a column that cannot hold the default is of the wrong type: `type` fails on it
+    if pa.types.is_floating(column.type):  # NaN is null too (SPEC §2.1)
+        column = pc.if_else(pc.is_nan(column), fill, column)
+    return pc.fill_null(column, fill)
+
+
 def suite_table(table: pa.Table, scorecard: Scorecard) -> pa.Table:
-    """`table` as the suite describes it, still in Arrow: declared inputs decoded, defaulted (nulls
-    and NaN), float inputs float64. The fast checks (`expectations.checks`) run on this table."""
+    """`table` as the suite describes it, still in Arrow: declared inputs decoded and defaulted
+    (nulls and NaN), decimal float inputs float64. The fast checks (`expectations.checks`) run on
+    this table."""
     declared = {spec.name: spec for spec in scorecard.inputs}
     for index, name in enumerate(table.column_names):
         spec = declared.get(name)
@@ -338,18 +389,11 @@ def suite_table(table: pa.Table, scorecard: Scorecard) -> pa.Table:
 
 
 def frame_for_suite(table: pa.Table, scorecard: Scorecard) -> pd.DataFrame:
-    """The pandas frame `suite_for(scorecard)` describes: `table` after defaults, in dtypes GX can name.
-
-    Declared inputs are dictionary-decoded, defaulted (nulls and NaN), float inputs float64, text
-    object dtype (Python `str` and NaN), dates and timestamps naive datetime64; undeclared columns
-    are converted as pyarrow converts them. Pandas metadata is ignored, so the index is the row
-    position in `table`: GX's `unexpected_index_list` are row numbers of the table.
+    """The pandas frame `suite_for(scorecard)` describes, the one `--validation gx` hands GX:
+    `suite_table` converted by `expectations.checks.pandas_frame` (pyarrow's `to_pandas()`, text as
+    object dtype of `str`). The index is the row position in `table`: GX's
+    `unexpected_index_list` are row numbers of the table.
     """
-    import pandas as pd
+    from expectations.checks import pandas_frame
 
-    declared = {spec.name: spec for spec in scorecard.inputs}
-    frame = suite_table(table, scorecard).to_pandas(date_as_object=False, ignore_metadata=True)
-    for name, spec in declared.items():  # only declared text: a mistyped column stays a column-level failure
-        if spec.value_type == "text" and name in frame.columns and isinstance(frame[name].dtype, pd.StringDtype):
-            frame[name] = frame[name].astype(object)  # pandas 3's `str` dtype has no GX type name
-    return frame
+    return pandas_frame(suite_table(table, scorecard))

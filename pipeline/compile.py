@@ -107,6 +107,7 @@ class InputSlot:
     type: str
     vocabulary: tuple[Any, ...] | None  # text inputs: the values that get codes 0..n-1
     default: float  # encoded default, NaN if none
+    type_error: int = -1  # `<name>:type`: a value the slot cannot hold exactly (encode.py); -1: none can occur
 
 
 @dataclass(frozen=True)
@@ -450,7 +451,9 @@ class _Compiler:
             spec = inputs[name]
             vocab = tuple(self.text_vocab[name]) if name in self.text_vocab else None
             default = math.nan if spec.default is None else self.encode_key(name, spec.default)
-            input_slots.append(InputSlot(slot=slot, name=name, type=spec.type, vocabulary=vocab, default=default))
+            type_error = self.error(f"{name}:type") if spec.value_type in ("number", "time") else -1
+            input_slots.append(InputSlot(slot=slot, name=name, type=spec.type, vocabulary=vocab, default=default,
+                                         type_error=type_error))
         return Compiled(
             scorecard=sc, plan=plan, input_slots=tuple(input_slots), slot_names=tuple(self.slots),
             error_codes=tuple(self.error_codes),

@@ -38,11 +38,13 @@ from pipeline.task import (
     Shared, validated, candidate_counts_task, population_task, row_scores_task, unique_columns_task,
     unique_hashes_task,
 )
-from pipeline.validate import HashSpill, candidates, duplicated_values, gx_unique_masks, plan_validation
+from pipeline.validate import (
+    HashSpill, ValidationMode, candidates, duplicated_values, gx_unique_masks, plan_validation,
+)
 from schemas.errors import InputError, UsageError
 from schemas.load import load_scorecard
 
-VALIDATION_MODES = ("fast", "gx", "off")
+VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
 
 @dataclass(eq=False)  # compared by identity: the rows of one partition
@@ -81,7 +83,7 @@ def explain(scorecard_path: str, inputs: Sequence[str], keys: str | Sequence[str
     typed = _typed_keys(keys, files[0].schema.field(scorecard.key).type)
     wanted = pa.array(list(dict.fromkeys(typed)), type=_decoded_type(files[0].schema.field(scorecard.key).type))
     partitions = plan_partitions(files)
-    plan, compiled = plan_validation(compiled, validation)
+    plan, compiled = plan_validation(compiled, validation, files[0].schema)
     shared = _learned_from_register(Shared(compiled, plan), partitions)
     found = [m for m in _each(lambda p: _matches(shared, p, wanted), partitions) if m is not None]
     by_key = _rows_by_key(found, scorecard.key, wanted)

@@ -45,13 +45,14 @@ from pipeline.task import (
     score_partition_task, unique_columns_task, unique_hashes_task,
 )
 from pipeline.validate import (
-    CheckCounts, HashSpill, candidates, duplicated_values, gx_unique_masks, plan_validation, summary,
+    CheckCounts, HashSpill, ValidationMode, candidates, duplicated_values, gx_unique_masks, plan_validation,
+    summary,
 )
 from schemas.errors import InputError, Interrupted, OutputError, UsageError, ValidationPolicyError
 from schemas.load import load_scorecard
 from schemas.model import Scorecard
 
-VALIDATION_MODES = ("fast", "gx", "off")
+VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
 
 @dataclass
@@ -275,7 +276,7 @@ def _run_locked(options: RunOptions, started: dt.datetime, scorecard: Scorecard,
         raise InputError(f"{', '.join(options.inputs)}: the input holds no rows; nothing to score")
     passthrough = check_register(compiled, files)  # resolve_inputs made sure all files share one schema
     partitions = plan_partitions(files, options.target_rows)
-    validation, compiled = plan_validation(compiled, options.validation)
+    validation, compiled = plan_validation(compiled, options.validation, files[0].schema)
     # Compile (or load from cache) the kernels once, before the clock of the progress starts.
     evaluate(compiled, pa.Table.from_batches([], schema=files[0].schema))  # (`empty_table` imports pandas)
     shared = Shared(compiled, validation, run_id=run_id)
@@ -287,7 +288,8 @@ def _run_locked(options: RunOptions, started: dt.datetime, scorecard: Scorecard,
         manifest, failed_expectations = _manifest(options, started, shared, files, partitions, results, scheduler,
                                                   run_id, paths.period)
         if options.data_docs is not None:  # before the policy: a failing run is when the docs help most
-            manifest["data_docs"] = str(_data_docs(options.data_docs, scorecard, manifest, started))
+            manifest["data_docs"] = str(_data_docs(options.data_docs, scorecard, manifest, started,
+                                                     files[0].schema))
         failpoint("run:scored")
         write_manifest(staging.manifest_path, manifest)
         _judge_policy(staging, options, manifest, failed_expectations)
@@ -508,7 +510,8 @@ def _duplicates(shared: Shared, spill: HashSpill, partitions: list, options: Run
     return duplicates, touched
 
 
-def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], started: dt.datetime) -> Path:
+def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], started: dt.datetime,
+               schema: pa.Schema) -> Path:
     """GX Data Docs of the run's validation in `directory` (expectations.datadocs); its index.html."""
     from expectations.datadocs import build_data_docs
     from expectations.suite import suite_for
@@ -516,7 +519,7 @@ def _data_docs(directory: str, scorecard: Scorecard, manifest: dict[str, Any], s
     counts = manifest["counts"]
     try:
         return build_data_docs(
-            Path(directory), suite_for(scorecard), manifest["validation"]["expectations"],
+            Path(directory), suite_for(scorecard, schema), manifest["validation"]["expectations"],
             run_name=manifest["run_id"], data_asset=f"period={manifest['period']}", started=started,
             batch_markers={"scorecard": f"{scorecard.name} v{scorecard.version}", "sha256": scorecard.sha256,
                            "validation": manifest["validation"]["mode"], "input rows": counts["input"],

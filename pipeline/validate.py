@@ -10,14 +10,17 @@ memory does not grow with the register), the hashes seen twice are counted exact
 pass that runs only if there are any, and the duplicated values travel to the tasks.
 
 `--validation gx` runs Great Expectations itself on every partition (the frame is
-`suite_table(...).to_pandas()`, the conversion the fast checks answer to) and takes its
+`expectations.suite.frame_for_suite`, the conversion the fast checks answer to) and takes its
 `unexpected_index_list`s; `unique` expectations need the whole register, so a pre-pass gathers
 their columns and GX judges each over the whole column once. Both modes support the same
 expectation types (`expectations.checks`); others are refused with a message naming them.
 
 Policy: rows failing any check are quarantined; the run as a whole fails (exit 1) when the invalid
 fraction exceeds --max-invalid-fraction or an expectation that sets `mostly` below 1 falls under it.
-An expectation without `mostly` only quarantines rows.
+An expectation without `mostly` only quarantines rows. A failure GX decides on the column itself
+(`ExpectationType.judges_column`: a missing column, one at another index, a dtype outside the type
+list) lists no row: in both modes it is an input error (exit 3) naming the file, column and check,
+since the register does not match the suite.
 """
 
 from __future__ import annotations
@@ -25,21 +28,27 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 
 from pipeline.compile import Compiled
+from pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 - the tasks call it after the suite
 from schemas.errors import InputError
 from schemas.model import Scorecard
 
-COLUMN_LEVEL = ("missing", "type")  # a failure of the whole column is an input error (exit 3)
+
+class ValidationMode(StrEnum):
+    FAST = "fast"  # compiled Arrow/NumPy checks with GX's verdicts
+    GX = "gx"  # Great Expectations itself on every partition
+    OFF = "off"  # only the scorecard's own checks
 
 
 @dataclass(frozen=True)
 class ValidationPlan:
-    mode: str
+    mode: ValidationMode
     checks: Any = None  # expectations.checks.CompiledChecks, or None when validation is off
     codes: tuple[str, ...] = ()  # the error code of each check
     bits: tuple[int, ...] = ()  # each check's bit in the run's error table
@@ -67,29 +76,31 @@ class CheckCounts:
         self.failed_as_whole |= other.failed_as_whole
 
 
-def _configurations(scorecard: Scorecard) -> list[dict[str, Any]]:
-    from expectations.suite import input_expectations
+def _configurations(scorecard: Scorecard, schema: pa.Schema | None) -> list[dict[str, Any]]:
+    from expectations.suite import suite_configurations  # imports GX only to read an extra suite
 
-    if scorecard.expectations is None:
-        return [c for spec in scorecard.inputs for c in input_expectations(spec, scorecard.key, scorecard.aggregate is not None)]
-    from expectations.suite import suite_for  # the extra suite is validated and merged through GX
-
-    return list(suite_for(scorecard).to_json_dict()["expectations"])
+    return suite_configurations(scorecard, schema)
 
 
 def _code(check: Any) -> str:
     return check.code or f"{check.column}:{check.expectation_type.removeprefix('expect_')}"
 
 
-def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Compiled]:
-    """The checks of `mode`, and `compiled` with their codes appended to its error table."""
-    if mode == "off":
+def plan_validation(compiled: Compiled, mode: str,
+                    schema: pa.Schema | None = None) -> tuple[ValidationPlan, Compiled]:
+    """The checks of `mode`, and `compiled` with their codes appended to its error table.
+
+    `schema` is the register's: a timestamp input's type check depends on whether its column
+    carries a time zone (`expectations.suite.input_expectations`)."""
+    mode = ValidationMode(mode)
+    if mode is ValidationMode.OFF:
         return ValidationPlan(mode), compiled
     from expectations.checks import UNIQUE, compile_checks, compile_generated_checks
 
-    configurations = _configurations(compiled.scorecard)
+    configurations = _configurations(compiled.scorecard, schema)
     # with no extra suite every expectation is tierline's own: compiled without importing GX
-    compile_ = compile_generated_checks if compiled.scorecard.expectations is None and mode == "fast" else compile_checks
+    generated_only = compiled.scorecard.expectations is None and mode is ValidationMode.FAST
+    compile_ = compile_generated_checks if generated_only else compile_checks
     checks = compile_(configurations)
     codes = tuple(_code(check) for check in checks)
     error_codes = list(compiled.error_codes)
@@ -100,7 +111,7 @@ def plan_validation(compiled: Compiled, mode: str) -> tuple[ValidationPlan, Comp
     plan = ValidationPlan(
         mode=mode, checks=checks, codes=codes, bits=tuple(error_codes.index(code) for code in codes),
         unique_positions=tuple(check.position for check in checks if check.expectation_type == UNIQUE),
-        configurations=tuple(configurations) if mode == "gx" else (),
+        configurations=tuple(configurations) if mode is ValidationMode.GX else (),
     )
     return plan, compiled
 
@@ -228,12 +239,13 @@ def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, er
     from expectations.checks import evaluate as run_checks
     from expectations.suite import suite_table
 
-    outcomes = run_checks(plan.checks, suite_table(table, scorecard), duplicates=duplicates)
+    view = suite_table(table, scorecard)
+    _raise_missing_columns(plan, scorecard, view, source)
+    outcomes = _evaluated(scorecard, lambda: run_checks(plan.checks, view, duplicates=duplicates))
     counts = []
     for check, code, bit, outcome in zip(plan.checks, plan.codes, plan.bits, outcomes):
-        if outcome.failed_as_whole and code.rsplit(":", 1)[-1] in COLUMN_LEVEL:
-            raise InputError(f"{source}: column {check.column!r} fails {code} "
-                             f"({check.expectation_type}); the register does not match the suite")
+        if check.expectation_type.judges_column and outcome.failed_as_whole:
+            raise _column_failure(check, code, view, source)
         if outcome.unexpected_count:
             errors[bit >> 6] |= outcome.failures.astype(np.uint64) << np.uint64(bit & 63)
         counts.append(CheckCounts(outcome.unexpected_count, outcome.nonnull_count, outcome.total_count,
@@ -241,20 +253,32 @@ def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, er
     return counts
 
 
-def drop_no_rule_of_invalid_rows(error_codes: Sequence[str], errors: np.ndarray) -> None:
-    """`tier:no_rule` only for rows with no other error: a row the suite rejects (a null or unknown
-    value the rules test) matches no rule for that reason, and the kernel, which runs before the
-    suite, could not know it yet."""
-    if "tier:no_rule" not in error_codes:
-        return
-    code = error_codes.index("tier:no_rule")
-    word, bit = code >> 6, np.uint64(1) << np.uint64(code & 63)
-    flagged = (errors[word] & bit) != 0
-    if not flagged.any():
-        return
-    others = errors.copy()
-    others[word] &= ~bit
-    errors[word, flagged & np.any(others != 0, axis=0)] &= ~bit
+def _raise_missing_columns(plan: ValidationPlan, scorecard: Scorecard, view: pa.Table, source: str) -> None:
+    """`expect_column_to_exist` first, in both modes: a check of a column that is not there (or not
+    at its index) cannot run, and the existence check says why in the same words everywhere."""
+    from expectations.checks import EXIST, column_exists
+
+    for check, code in zip(plan.checks, plan.codes):
+        if check.expectation_type == EXIST and not column_exists(check, view.column_names):
+            raise _column_failure(check, code, view, source)
+
+
+def _column_failure(check: Any, code: str, view: pa.Table, source: str) -> InputError:
+    from expectations.checks import describe_column_failure
+
+    return InputError(f"{source}: {describe_column_failure(check, view)}, so {code} fails for the whole column "
+                      f"({check.expectation_type}); the register does not match the suite: fix the column "
+                      f"or the expectation")
+
+
+def _evaluated(scorecard: Scorecard, run: Any) -> Any:
+    """`run()`, with a regex check that Python's re cannot finish named against the scorecard."""
+    from expectations.checks import RegexTooSlow
+
+    try:
+        return run()
+    except RegexTooSlow as error:
+        raise RegexTooSlow(error.check, error.seconds, source=scorecard.source, re2_could=error.re2_could) from None
 
 
 def summary(plan: ValidationPlan, counts: Sequence[CheckCounts]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -331,12 +355,6 @@ def _exception_message(info: Any) -> str:
     return "unknown error"
 
 
-def _frame(scorecard: Scorecard, table: pa.Table) -> Any:
-    from expectations.suite import suite_table
-
-    return suite_table(table, scorecard).to_pandas(ignore_metadata=True)
-
-
 def _mask(result: Any, rows: int) -> np.ndarray:
     mask = np.zeros(rows, dtype=bool)
     indexes = (result.result or {}).get("unexpected_index_list")
@@ -353,8 +371,13 @@ def gx_unique_columns_task_values(plan: ValidationPlan, scorecard: Scorecard, ta
 
 
 def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[int, np.ndarray]:
-    """GX's `unique` verdicts over the whole register, one mask over all rows per unique check."""
-    whole = pa.concat_tables(pieces).to_pandas(ignore_metadata=True)
+    """GX's `unique` verdicts over the whole register, one mask over all rows per unique check; none
+    for a register of one partition, where GX judges `unique` with the partition's other checks."""
+    from expectations.checks import pandas_frame
+
+    if len(pieces) == 1:
+        return {}
+    whole = pandas_frame(pa.concat_tables(pieces))
     results = _gx_validate(plan, plan.unique_positions, whole)
     return {position: _mask(results[position], len(whole)) for position in plan.unique_positions}
 
@@ -362,9 +385,18 @@ def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[in
 def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors: np.ndarray,
              unique_masks: Mapping[int, np.ndarray], offset: int, source: str) -> list[CheckCounts]:
     """`--validation gx` on one partition: GX's unexpected rows get their bits; returns the counts."""
-    frame = _frame(scorecard, table)
+    from expectations.checks import REGEX, pandas_frame, screen_regex
+    from expectations.suite import suite_table
+
+    view = suite_table(table, scorecard)
+    _raise_missing_columns(plan, scorecard, view, source)
+    local = [p for p in range(len(plan.codes)) if p not in unique_masks]
+    # GX searches with Python's re and no time bound: the same search, bounded, goes first.
+    for position in local:
+        if plan.checks[position].expectation_type == REGEX:
+            _evaluated(scorecard, lambda: screen_regex(plan.checks[position], view))
+    frame = pandas_frame(view)
     rows = len(frame)
-    local = [p for p in range(len(plan.codes)) if p not in plan.unique_positions]
     results = _gx_validate(plan, local, frame)
     counts = []
     for position, (check, code, bit) in enumerate(zip(plan.checks, plan.codes, plan.bits)):
@@ -376,10 +408,11 @@ def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors
         else:
             result = results[position]
             failures = _mask(result, rows)
-            failed_as_whole = not result.success and not failures.any()
-            if failed_as_whole and code.rsplit(":", 1)[-1] in COLUMN_LEVEL:
-                raise InputError(f"{source}: column {column!r} fails {code} "
-                                 f"({check.expectation_type}); the register does not match the suite")
+            # GX lists the rows of a map verdict; a verdict on the column lists none
+            failed_as_whole = (check.expectation_type.judges_column and not result.success
+                               and "unexpected_index_list" not in (result.result or {}))
+            if failed_as_whole:
+                raise _column_failure(check, code, view, source)
         if failures.any():
             errors[bit >> 6] |= failures.astype(np.uint64) << np.uint64(bit & 63)
         counts.append(CheckCounts(int(failures.sum()), nonnull, rows, failed_as_whole))

@@ -621,14 +621,15 @@ def rounding_cases(draw, max_rows: int = 40) -> Case:
 
 @st.composite
 def wide_cases(draw, max_rows: int = 20) -> Case:
-    """Forty-odd banded float inputs: more than 64 error codes, so errors span two 64-bit words."""
-    count = draw(st.integers(33, 45))
+    """Thirty-odd banded float inputs: more than 64 error codes, so errors span two 64-bit words
+    (three codes per input: not_null, out_of_bands, and type for a value float64 cannot hold)."""
+    count = draw(st.integers(22, 42))
     inputs: dict[str, Any] = {"id": {"type": "string"}}
     components = []
     for index in range(count):
         name = f"x{index}"
         inputs[name] = {"type": "float"}
-        # bounded at both ends: a value outside is out_of_bands, a null is not_null (two codes per input)
+        # bounded at both ends: a value outside is out_of_bands, a null is not_null
         components.append({"name": f"c{index}", "input": name,
                            "bands": [{"from": 0, "to": 10, "points": 1}, {"from": 10, "upto": 20, "points": 2}]})
     doc = {"scorecard": "wide", "version": 1, "key": "id", "inputs": inputs,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import pickle
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -196,6 +198,16 @@ RULES = {
          expect("values_to_match_regex", "s", regex=r"b$"),
          expect("values_to_match_regex", "s", regex=r"^[a-z]{1,2}$"),
          expect("values_to_match_regex", "s", regex=r"\d")]),
+    "a final $ runs in RE2 on text with newlines, with Python's answers": (
+        table(s=pa.array(["a", "a\n", "a\n\n", "\n", "", "b\na", "a\nb", "ba\n", None, "ab"])),
+        [expect("values_to_match_regex", "s", regex="a$"),
+         expect("values_to_match_regex", "s", regex="^a$"),
+         expect("values_to_match_regex", "s", regex="^$"),
+         expect("values_to_match_regex", "s", regex="^(a|b)+$"),
+         expect("values_to_match_regex", "s", regex="(?s)a.*$"),
+         expect("values_to_match_regex", "s", regex="a$|b"),
+         expect("values_to_match_regex", "s", regex="(?m)a$"),
+         expect("values_to_match_regex", "s", regex=r"a\$")]),
     "regex on numbers and bools reads their str()": (
         table(x=FLOATS, n=INTS, b=BOOLS),
         [expect("values_to_match_regex", "x", regex=r"\.0$"),
@@ -357,6 +369,48 @@ def test_refused_regexes_are_the_ones_gx_reads_two_ways() -> None:
     assert plain.unexpected_index_list == [] and newline.unexpected_index_list == [0, 1]
 
 
+@pytest.mark.parametrize(("pattern", "re2", "needs_no_newline"), [
+    ("^[a-z]+$", True, False),  # the only `$`, last: RE2 says "then nothing, or one newline"
+    (r"^\w+$", True, False),
+    ("a$|b", True, True),  # `$` inside a branch
+    ("^a$b?$", True, True),  # two of them
+    ("(?m)^a$", True, True),  # MULTILINE: every line's end
+    (r"a$\n", True, True),  # not the last token
+    (r"a\$", True, False),  # a literal dollar
+    (r"^(?=a)\w+$", False, False),  # a lookahead: Python's re only
+])
+def test_regex_plan(pattern: str, re2: bool, needs_no_newline: bool) -> None:
+    [check] = compile_checks([expect("values_to_match_regex", "s", regex=pattern)])
+    assert (check.regex_plan.re2_pattern is not None) == re2
+    assert check.regex_plan.needs_no_newline == needs_no_newline
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(alphabet="ab\n", max_size=5), min_size=1, max_size=8),
+       pattern=st.sampled_from(("a$", "^a+$", "^(a|b)$", "b*$", "^$", "(?s)^.*a$", "(a|b\n)$", "(?i)^A$")))
+def test_a_final_dollar_in_re2_gives_pythons_answers(texts: list[str], pattern: str) -> None:
+    [check] = compile_checks([expect("values_to_match_regex", "s", regex=pattern)])
+    assert not check.regex_plan.needs_no_newline
+    [mask] = row_failures(CompiledChecks((check,)), table(s=pa.array(texts)))
+    assert mask.tolist() == [re.search(pattern, text) is None for text in texts]
+
+
+def test_python_regex_stops_at_its_time_bound() -> None:
+    """A lookahead keeps `(a+)+` in Python's re, which backtracks for ages on the last value."""
+    from expectations.checks import RegexTooSlow
+
+    [check] = compile_checks([{"type": "expect_column_values_to_match_regex",
+                               "kwargs": {"column": "s", "regex": "^(?=a)(a+)+$"}, "meta": {"tierline_code": "s:regex"}}])
+    data = table(s=pa.array(["aa", "b", "a" * 40 + "!"]))
+    with pytest.raises(RegexTooSlow, match=r"check s:regex on column 's'.* ran over 1 s on one value") as raised:
+        row_failures(CompiledChecks((check,)), data)
+    assert isinstance(raised.value, ScorecardError) and raised.value.exit_code == 2
+    sent = RegexTooSlow(check, 1.0, source="card.yaml", re2_could=True)
+    again = pickle.loads(pickle.dumps(sent))  # as from a Dask worker
+    assert str(again) == str(sent) and str(again).startswith("card.yaml: ") and again.re2_could
+    assert row_failures(CompiledChecks((check,)), data.slice(0, 2))[0].tolist() == [False, True]
+
+
 def test_missing_column_is_an_input_error() -> None:
     with pytest.raises(InputError, match="'nope' is missing"):
         row_failures(compile_checks([expect("values_to_not_be_null", "nope")]), table(x=FLOATS))
@@ -439,7 +493,8 @@ DATE_BOUNDS = ("2020-01-01", "2020-06-01", "2019-12-31", "2020-01-01T00:00:00", 
 SET_MEMBERS = (0, 5, 5.0, 2.5, -0.0, True, False, "a", "5", "b", 1, 3, BIG, INF, "", "甲", 10, DATES[0], "2020-06-01")
 PATTERNS = ("^[a-z]$", r"^\w+$", r"\d", "a$", r"^a\Z", "(?i)^a", r"\s", r"(?<!z)a", "^$", "^.{2}$", "[0-9]+",
             r"\bab", "甲", r"^\S+$", "^(a|b)+$", r"\.", "^-?[0-9]+(\\.[0-9]+)?$", "[^a-z]", "(?m)^b$", "A|B",
-            r"^\w$", r"\W", r"\D", r"\Bb", "(?s)a.b", "a.b", r"^\d+$", "-", r"(a)\1")
+            r"^\w$", r"\W", r"\D", r"\Bb", "(?s)a.b", "a.b", r"^\d+$", "-", r"(a)\1", "a$|b", "(?s)a.*$",
+            r"a\$", "^b*$")
 TYPE_NAMES = ("int64", "int", "float64", "float", "str", "string", "bool", "object", "date", "int32", "datetime64")
 MOSTLY = (None, None, 0, 0.5, 0.75, 0.8, 1)
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -160,3 +163,108 @@ tiers:
     assert main(["run", str(scorecard), "--input", str(tmp_path / "dated.parquet"), "--output", str(tmp_path / "out"),
                  "--period", "p", "--quiet"]) == 0
     assert len(pq.read_table(tmp_path / "out" / "period=p")) == 2
+
+
+
+@pytest.mark.parametrize("mode", ["fast", "gx"])
+def test_a_register_of_one_partition_finds_its_duplicates(register, tmp_path: Path, mode: str) -> None:
+    """With one partition, gx judges `unique` together with the partition's other checks."""
+    scorecard, data = register
+    single = tmp_path / "single.parquet"
+    pq.write_table(pa.concat_tables([pq.read_table(path) for path in sorted(data.iterdir())]), single)
+    assert main(["run", str(scorecard), "--input", str(single), "--output", str(tmp_path / "out"), "--period", "p",
+                 "--validation", mode, "--max-invalid-fraction", "0.9", "--quiet"]) == 0
+    quarantine = pq.read_table(tmp_path / "out" / "_quarantine" / "period=p").to_pylist()
+    assert {(row["id"], row["level"]): set(row["errors"]) for row in quarantine} == {
+        (r[0], r[3]): r[4] for r in ROWS + SECOND_FILE if r[4]}
+
+# --- failures GX decides on the whole column ----------------------------------------------------
+
+COLUMN_FAILURES = {
+    # an expectation of the extra suite, its code, and what the one line must name
+    "column_index": ({"type": "expect_column_to_exist", "kwargs": {"column": "kind", "column_index": 1},
+                      "meta": {"tierline_code": "kind:gx_missing"}}, "is at index 2, not 1"),
+    "type_list": ({"type": "expect_column_values_to_be_in_type_list",
+                   "kwargs": {"column": "level", "type_list": ["float32"]},
+                   "meta": {"tierline_code": "level:gx_type"}}, "reaches pandas as int64"),
+    "of_type": ({"type": "expect_column_values_to_be_of_type", "kwargs": {"column": "amount", "type_": "int"},
+                 "meta": {"tierline_code": "amount:gx_type"}}, "reaches pandas as float64"),
+}
+
+
+@pytest.mark.parametrize("mode", ["fast", "gx"])
+@pytest.mark.parametrize("case", list(COLUMN_FAILURES))
+def test_a_failure_of_the_whole_column_is_an_input_error_in_both_modes(register, tmp_path: Path, mode: str,
+                                                                      case: str, capsys) -> None:
+    """GX fails these expectations on the column (success false, no row listed). `gx` used to
+    record the failure in the manifest, quarantine nothing and exit 0; both modes now refuse the
+    register (exit 3) with one line naming the file, the column and the check."""
+    scorecard, data = register
+    expectation, words = COLUMN_FAILURES[case]
+    (scorecard.parent / "extra.json").write_text(json.dumps({"name": "extra", "expectations": [expectation]}),
+                                                 encoding="utf-8")
+    scorecard.write_text(SCORECARD + "expectations: extra.json\n", encoding="utf-8")
+    assert _run(scorecard, data, tmp_path / "out", "--validation", mode) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ".parquet" in err[0] and expectation["meta"]["tierline_code"] in err[0], err
+    assert words in err[0] and f"{expectation['kwargs']['column']!r}" in err[0], err[0]
+    assert not (tmp_path / "out" / "period=p").exists()
+    assert not list((tmp_path / "out").glob("_staging/*"))  # staging removed: nothing to inspect
+
+
+# --- regular expressions that backtrack without end -------------------------------------------
+
+CATASTROPHIC = "a" * 40 + "!"  # (a+)+ tries every way to split the a's before giving up
+
+
+def _regex_run(tmp_path: Path, regex: str, values: list[str], mode: str) -> subprocess.CompletedProcess:
+    """`tierline run` in a child process: were the bound gone, the test would hang, not the suite."""
+    scorecard = tmp_path / "regex.yaml"
+    scorecard.write_text(f"""\
+scorecard: regex
+version: 1
+key: id
+inputs:
+  id: {{type: string, required: true}}
+  code: {{type: string, regex: {json.dumps(regex)}}}
+tiers:
+  rules: {{hit: first, levels: [{{tier: all}}]}}
+""", encoding="utf-8")
+    pq.write_table(pa.table({"id": [f"r{i}" for i in range(len(values))], "code": values}), tmp_path / "r.parquet")
+    return subprocess.run([sys.executable, "-m", "pipeline", "run", str(scorecard), "--input", str(tmp_path / "r.parquet"),
+                           "--output", str(tmp_path / "out"), "--period", "p", "--validation", mode, "--quiet",
+                           "--max-invalid-fraction", "1"], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("mode", ["fast", "gx"])
+def test_a_regex_python_cannot_finish_fails_the_run_with_exit_2(tmp_path: Path, mode: str) -> None:
+    """A lookahead keeps the pattern off RE2, so Python's re (GX's engine) must run it, under a
+    time bound per value: the run ends at the bound with one line naming the check and column."""
+    done = _regex_run(tmp_path, "^(?=a)(a+)+$", ["aaa", CATASTROPHIC], mode)
+    assert done.returncode == 2, done.stderr
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "code:regex" in err[0] and "'code'" in err[0] and "regex.yaml" in err[0], err[0]
+    assert "Rewrite it without nested or overlapping repeats" in err[0] and "nothing was published" in err[0]
+    assert not (tmp_path / "out" / "period=p").exists() and not list((tmp_path / "out").glob("_staging/*"))
+
+
+def test_a_final_dollar_on_text_with_newlines_runs_in_re2(tmp_path: Path) -> None:
+    """`$` at the very end of a pattern is "the rest is empty or one newline" in Python, which RE2
+    can say; `^(a+)+$` on newline-holding data used to go to Python's re and run for hours."""
+    small = ["aaa", "aaa\n", "aaa\n\n", "a\nb"]
+    done = _regex_run(tmp_path, "^(a+)+$", small + [CATASTROPHIC + "\n"], "fast")
+    assert done.returncode == 0, done.stderr
+    failing = pq.read_table(tmp_path / "out" / "_quarantine" / "period=p").column("code").to_pylist()
+    # Python's answers (re itself only on the values it can finish)
+    assert [v for v in small if re.search("^(a+)+$", v) is None] == ["aaa\n\n", "a\nb"]
+    assert sorted(failing) == sorted(["aaa\n\n", "a\nb", CATASTROPHIC + "\n"])
+
+
+def test_gx_mode_bounds_the_same_pattern_that_fast_mode_runs_in_re2(tmp_path: Path) -> None:
+    """GX searches object text with Python's re whatever the pattern: `--validation gx` cannot
+    finish where fast mode answers through RE2, and says so (exit 2) instead of hanging."""
+    done = _regex_run(tmp_path, "^(a+)+$", ["aaa", CATASTROPHIC], "gx")
+    assert done.returncode == 2, done.stderr
+    assert "code:regex" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "--validation fast answers it through RE2" in done.stderr

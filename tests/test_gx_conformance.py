@@ -48,7 +48,8 @@ CASES = {case["id"]: case for case in json.loads((CONFORMANCE / "cases.json").re
 
 
 def run_case(case: dict[str, Any], mode: str, directory: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[int], str]:
-    """The exit code, the quarantined `rid`s (from staging when the run failed) and stderr."""
+    """The exit code, the quarantined `rid`s (of the run's one version: published, or kept for
+    inspection when its policy failed) and stderr."""
     directory.mkdir()
     (directory / "scorecard.yaml").write_text(case["scorecard"], encoding="utf-8")
     (directory / "suite.json").write_text(json.dumps(case["suite"]), encoding="utf-8")  # the scorecard names it
@@ -59,8 +60,9 @@ def run_case(case: dict[str, Any], mode: str, directory: Path, capsys: pytest.Ca
     code = main(["run", str(directory / "scorecard.yaml"), "--input", str(register), "--output", str(output),
                  "--period", "p", "--validation", mode, "--max-invalid-fraction", "1", "--quiet"])
     err = capsys.readouterr().err
-    places = [output / "_quarantine" / "period=p", *output.glob("_staging/*/_quarantine/period=p")]
-    rids = sorted(rid for place in places if place.exists()
+    places = [place for place in output.glob("_versions/period=p/*/quarantine")  # a fresh output: one run,
+              if place.parent.name not in ("current", "previous")]                # so one version
+    rids = sorted(rid for place in places if any(place.glob("*.parquet"))
                   for rid in pq.read_table(place, columns=["rid"]).column("rid").to_pylist())
     return code, rids, err
 

@@ -209,7 +209,7 @@ def test_a_failure_of_the_whole_column_is_an_input_error_in_both_modes(register,
     assert len(err) == 1 and ".parquet" in err[0] and expectation["meta"]["tierline_code"] in err[0], err
     assert words in err[0] and f"{expectation['kwargs']['column']!r}" in err[0], err[0]
     assert not (tmp_path / "out" / "period=p").exists()
-    assert not list((tmp_path / "out").glob("_staging/*"))  # staging removed: nothing to inspect
+    assert not list((tmp_path / "out").glob("_versions/period=p/[!.]*"))  # staging removed: nothing to inspect
 
 
 # --- regular expressions that backtrack without end -------------------------------------------
@@ -246,7 +246,7 @@ def test_a_regex_python_cannot_finish_fails_the_run_with_exit_2(tmp_path: Path, 
     assert len(err) == 1 and "Traceback" not in done.stderr, done.stderr
     assert "code:regex" in err[0] and "'code'" in err[0] and "regex.yaml" in err[0], err[0]
     assert "Rewrite it without nested or overlapping repeats" in err[0] and "nothing was published" in err[0]
-    assert not (tmp_path / "out" / "period=p").exists() and not list((tmp_path / "out").glob("_staging/*"))
+    assert not (tmp_path / "out" / "period=p").exists() and not list((tmp_path / "out").glob("_versions/period=p/[!.]*"))
 
 
 def test_a_final_dollar_on_text_with_newlines_runs_in_re2(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Great Expectations' own test definitions through `tierline run`, in both validation modes (SPEC §5).
 
-`../shared/conformance/gx_test_definitions` (beside the checkout; its README and `convert.py` say how
-it was made) holds GX 1.2.0's JSON test definitions of the expectation types tierline supports,
+`tests/data/gx_test_definitions` (a copy of `../shared/conformance/gx_test_definitions`; its README
+and `convert.py` say how it was made) holds GX 1.2.0's JSON test definitions of the expectation types tierline supports,
 converted into cases: a scorecard that declares the tested column without checks, a one-expectation
 extra suite (code `<column>:gx_<check>`), a register with a `rid` column (the row's position, GX's
 pk_index) and `expect`: the rows that must be quarantined and the exit code, or for a failure GX
@@ -26,10 +26,10 @@ import pytest
 from pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-BESIDE_THE_CHECKOUT = Path("shared") / "conformance" / "gx_test_definitions"
-# `../shared` of the checkout; a git worktree kept in a folder of worktrees finds it one level up
-CONFORMANCE = next((folder / BESIDE_THE_CHECKOUT for folder in ROOT.parents
-                    if (folder / BESIDE_THE_CHECKOUT / "cases.json").exists()), ROOT.parent / BESIDE_THE_CHECKOUT)
+# A copy of `../shared/conformance/gx_test_definitions`, unchanged, so that CI runs it wherever the
+# checkout is; `test_the_copy_matches_the_shared_one` catches a newer conversion beside the checkout.
+CONFORMANCE = Path(__file__).resolve().parent / "data" / "gx_test_definitions"
+SHARED = ROOT.parent / "shared" / "conformance" / "gx_test_definitions"
 MODES = ("fast", "gx")
 
 # Cases where the SPEC deliberately differs from GX, and why; each is checked to do what the SPEC says.
@@ -39,10 +39,6 @@ DELIBERATE_DIFFERENCES = {
         "that holds no rows an input error (exit 3, nothing published), since there is nothing to score",
 }
 DELIBERATE_EXIT_CODE = 3
-
-if not (CONFORMANCE / "cases.json").exists():
-    pytest.skip(f"GX's converted test definitions are not at {CONFORMANCE} (../shared/conformance beside the "
-                f"checkout, as in CI)", allow_module_level=True)
 
 CASES = {case["id"]: case for case in json.loads((CONFORMANCE / "cases.json").read_text(encoding="utf-8"))["cases"]}
 
@@ -99,3 +95,10 @@ def test_gx_test_definition(case_id: str, tmp_path: Path, capsys: pytest.Capture
 def test_every_deliberate_difference_names_a_case() -> None:
     assert set(DELIBERATE_DIFFERENCES) <= set(CASES)
     assert len(CASES) == json.loads((CONFORMANCE / "cases.json").read_text())["summary"]["converted"]
+
+
+def test_the_copy_matches_the_shared_one() -> None:
+    if not (SHARED / "cases.json").exists():
+        pytest.skip(f"no shared conversion at {SHARED} to compare the copy with")
+    assert (SHARED / "cases.json").read_bytes() == (CONFORMANCE / "cases.json").read_bytes(), (
+        f"{SHARED} was converted again: copy it into {CONFORMANCE}")

@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider benchmarks --benchmark-only
 
 schema: $(STAMP)
-	$(BIN)/python -m schemas.jsonschema > schemas/scorecard.schema.json
+	$(BIN)/python -m tierline.scorecard.jsonschema > tierline/scorecard/scorecard.schema.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks

@@ -18,11 +18,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from pipeline.compile import Compiled, compile_scorecard
-from pipeline.demo import generate
-from pipeline.encode import encode_inputs
-from pipeline.generators import generator
-from schemas.load import load_scorecard
+from tierline.compiler import Compiled, compile_scorecard
+from tierline.tools.demo import generate
+from tierline.pipeline.encode import encode_inputs
+from tierline.tools.generators import generator
+from tierline.scorecard.load import load_scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORECARD = ROOT / "scorecards" / "equipment_abc.yaml"  # 5 components, an override, 3 levels, actions

@@ -23,14 +23,14 @@ SCORECARD = ROOT / "scorecards" / "equipment_abc.yaml"
 
 
 def generate(rows: int, files: int, directory: Path) -> None:
-    code = ("import sys; from pathlib import Path; from pipeline.demo import generate; "
+    code = ("import sys; from pathlib import Path; from tierline.tools.demo import generate; "
             f"generate('equipment_abc', {rows}, Path(sys.argv[1]), files={files})")
     subprocess.run([sys.executable, "-c", code, str(directory)], check=True)
 
 
 def peak_rss_of_run(register: Path, output: Path, extra: list[str]) -> tuple[int, float]:
     """(peak RSS in bytes, wall seconds) of one `tierline run` child process."""
-    command = [sys.executable, "-m", "pipeline", "run", str(SCORECARD), "--input", str(register),
+    command = [sys.executable, "-m", "tierline", "run", str(SCORECARD), "--input", str(register),
                "--output", str(output), "--period", "mem", "--quiet", "--max-invalid-fraction", "0.2", *extra]
     started = time.perf_counter()
     process = subprocess.Popen(command)

@@ -3,11 +3,11 @@
     python benchmarks/peers.py                      # 20M rows, 3 rounds, cached in /tmp/tierline-peers
     python benchmarks/peers.py --rows 1000000 --rounds 5 --dir /data/bench
 
-Builds one `equipment_abc` register (`pipeline.demo.generate`, in a child process so that its
+Builds one `equipment_abc` register (`tierline.tools.demo.generate`, in a child process so that its
 memory is not counted; cached under --dir), then runs in rounds, in one process, each round in a
 rotated order:
 
-    tierline       `pipeline.run.run`, the full contract with --validation fast
+    tierline       `tierline.pipeline.run.run`, the full contract with --validation fast
     polars-lean    Polars computing only score and tier, writing key, score, tier to one file
     polars-full    hand-written Polars producing the full contract of SPEC §4
     duckdb-full    DuckDB SQL producing the full contract, COPY … PARTITION_BY (tier)
@@ -94,7 +94,7 @@ def build_register(rows: int, files: int, directory: Path) -> Path:
         return register
     partial = register.with_name(register.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    code = ("import sys; from pathlib import Path; from pipeline.demo import generate; "
+    code = ("import sys; from pathlib import Path; from tierline.tools.demo import generate; "
             "generate('equipment_abc', int(sys.argv[1]), Path(sys.argv[2]), files=int(sys.argv[3]))")
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, str(rows), str(partial), str(files)], check=True, cwd=ROOT)
@@ -107,7 +107,7 @@ def build_register(rows: int, files: int, directory: Path) -> Path:
 # ------------------------------------------------------------------------------------------------ peers
 
 def tierline_job(files: list[str], output: Path, run_id: str) -> None:
-    from pipeline.run import RunOptions, run
+    from tierline.pipeline.run import RunOptions, run
 
     run(RunOptions(scorecard=str(SCORECARD), inputs=files, output=str(output), period=PERIOD,
                    validation="fast", max_invalid_fraction=MAX_INVALID_FRACTION, progress=False, run_id=run_id))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.run import RunOptions, run
+from tierline.pipeline.run import RunOptions, run
 
 SCORECARD = Path(__file__).resolve().parent.parent / "scorecards" / "equipment_abc.yaml"
 ROUNDS = 3

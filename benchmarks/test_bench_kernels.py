@@ -1,6 +1,6 @@
 """The fused scoring kernel on pre-encoded arrays, single thread (issue target: 250M rows/s per core).
 
-`score_partition` is what a Dask task calls (through `pipeline.encode.evaluate`) after encoding;
+`score_partition` is what a Dask task calls (through `tierline.pipeline.encode.evaluate`) after encoding;
 here it runs on the whole register's value matrix at once, one thread, so rows/s is per core. The
 stages behind it are benchmarked too, each over the whole range instead of the kernel's 2,048-row
 blocks (so their sum is not exactly the fused time): the bucketing of the five components (map,
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from kernels.expressions import run_program
-from kernels.scoring import _axes, _combine, _components, _reasons, score_partition
-from pipeline.encode import NO_LIMITS, NO_POPULATION, encode_inputs
+from tierline.kernels.expressions import run_program
+from tierline.kernels.scoring import _axes, _combine, _components, _reasons, score_partition
+from tierline.pipeline.encode import NO_LIMITS, NO_POPULATION, encode_inputs
 
 
 @dataclass
 class KernelArrays:
-    """The arrays `score_partition` reads and writes, allocated as `pipeline.encode.evaluate` does."""
+    """The arrays `score_partition` reads and writes, allocated as `tierline.pipeline.encode.evaluate` does."""
 
     values: np.ndarray
     points: np.ndarray

@@ -3,7 +3,7 @@
 `period_state` is the check every fault test ends with: the period a reader sees is whole (its
 data, quarantine and manifest all come from one run, and the manifest's counts are the rows on
 disk) and it is one of the versions the test published. `FAILPOINTS` are the steps of the
-publish protocol where `TIERLINE_KILL_AT` / `TIERLINE_PAUSE_AT` stop a run (pipeline.publish).
+publish protocol where `TIERLINE_KILL_AT` / `TIERLINE_PAUSE_AT` stop a run (tierline.pipeline.publish).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def run_command(scorecard: Path, inputs: Sequence[Path], output: Path, period: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "run", str(scorecard), "--input", *map(str, inputs),
+    return [sys.executable, "-m", "tierline", "run", str(scorecard), "--input", *map(str, inputs),
             "--output", str(output), "--period", period, "--partition-rows", "500", *extra]
 
 

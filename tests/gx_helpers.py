@@ -1,6 +1,6 @@
 """Run Great Expectations 1.x itself on a small table: the reference the compiled checks answer to.
 
-The frame GX sees is `expectations.checks.pandas_frame(table)`: `table.to_pandas()` with pyarrow's
+The frame GX sees is `tierline.validation.checks.pandas_frame(table)`: `table.to_pandas()` with pyarrow's
 defaults (int with nulls → float64, bool with nulls → object), text as object dtype of `str` (as GX's
 own test definitions have it), the conversion `--validation gx` uses too.
 """
@@ -79,7 +79,7 @@ def gx_suite(expectations: Sequence[Mapping[str, Any]]):
 
 def run_gx(expectations: Sequence[Mapping[str, Any]], data: pa.Table | pd.DataFrame) -> list[GxResult]:
     """Validate `data` (whole table, one batch) against `expectations`; one result per expectation, in order."""
-    from expectations.checks import pandas_frame
+    from tierline.validation.checks import pandas_frame
 
     frame = pandas_frame(data) if isinstance(data, pa.Table) else data
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})

@@ -1,7 +1,7 @@
 """The test oracle: SPEC §2 read one row at a time, in plain Python.
 
 It walks the checked `Scorecard` model and the expression AST itself — no compiled plan, no
-kernels, no NumPy — so a disagreement with `pipeline.encode.evaluate` points at one of the two
+kernels, no NumPy — so a disagreement with `tierline.pipeline.encode.evaluate` points at one of the two
 readings. Numbers are Python floats (IEEE doubles) and every formula does the same operations in
 the same order as the kernels, so results compare exactly. NaN is null everywhere: in inputs, in
 arithmetic results and in scores.
@@ -17,9 +17,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
-from schemas.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
-from schemas.model import Axis, Component, LevelTiering, MatrixTiering, QuantileTiering, Scorecard, Score
-from schemas.ranges import Range
+from tierline.scorecard.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
+from tierline.scorecard.model import Axis, Component, LevelTiering, MatrixTiering, QuantileTiering, Scorecard, Score
+from tierline.scorecard.ranges import Range
 
 Value = Union[bool, float, str, None]  # what an expression sees: numbers are floats
 

@@ -230,14 +230,14 @@ tiers:
 
 
 def tierline(*args: object, console_script: bool = False, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m pipeline ARGS` (or the `tierline` console script) with pipes, not a terminal."""
+    """Run `python -m tierline ARGS` (or the `tierline` console script) with pipes, not a terminal."""
     if console_script:
         script = Path(sys.executable).parent / "tierline"
         if not script.exists():
             script = ROOT / ".venv" / "bin" / "tierline"
         command = [str(script)]
     else:
-        command = [sys.executable, "-m", "pipeline"]
+        command = [sys.executable, "-m", "tierline"]
     env = dict(os.environ, COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8")
     env.pop("FORCE_COLOR", None)
     return subprocess.run(command + [str(a) for a in args], capture_output=True, text=True, env=env,

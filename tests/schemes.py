@@ -8,7 +8,7 @@ count equals scored + quarantined, and, for scorecards without `aggregate`, that
 oracle (`tests/oracle.py`) gives each row the same tier.
 
 `run_generated("arrears", tmp_path)` runs the scheme's synthetic register generator
-(`pipeline.generators`) through `tierline run` under the default 5% invalid limit and returns the
+(`tierline.tools.generators`) through `tierline run` under the default 5% invalid limit and returns the
 register, the scored rows and the quarantine, having checked what every scheme's generated run
 must show: exit code 0, nothing lost, unique keys, and some but fewer than 5% of rows quarantined.
 """
@@ -24,9 +24,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from oracle import evaluate_register
-from pipeline.cli import main
-from pipeline.generators import generator
-from schemas.load import load_scorecard
+from tierline.cli import main
+from tierline.tools.generators import generator
+from tierline.scorecard.load import load_scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORECARDS = ROOT / "scorecards"

@@ -19,8 +19,8 @@ import yaml
 from hypothesis import strategies as st
 
 from oracle import input_values, score_values
-from schemas.load import load_scorecard_text
-from schemas.model import Scorecard
+from tierline.scorecard.load import load_scorecard_text
+from tierline.scorecard.model import Scorecard
 
 KINDS = ("float", "int", "bool", "string", "category_text", "category_int", "float", "int")  # numbers twice
 TEXTS = ("a", "b", "c", "shut down", "o'k", "甲")

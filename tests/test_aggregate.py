@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from oracle import evaluate_aggregate
-from pipeline.cli import main
-from pipeline.run import RunOptions, run
+from tierline.cli import main
+from tierline.pipeline.run import RunOptions, run
 from registers import write_register, write_scorecard
-from schemas.load import load_scorecard, load_scorecard_text
+from tierline.scorecard.load import load_scorecard, load_scorecard_text
 
 LEC = """\
 scorecard: lec_panel
@@ -213,7 +213,7 @@ def test_key_must_be_required(tmp_path: Path) -> None:
 
 
 def test_suite_has_no_row_unique_on_the_key(tmp_path: Path) -> None:
-    from expectations.suite import suite_for
+    from tierline.validation.suite import suite_for
 
     suite = suite_for(load_scorecard_text(LEC))
     kinds = {(e["type"], e["kwargs"]["column"]) for e in suite.to_json_dict()["expectations"]}

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline.generators import generator
+from tierline.tools.generators import generator
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE_ROWS = 20_000

@@ -2,7 +2,7 @@
 
 Every broken case must exit 2 with one `<path>:<line>: ...` line per problem on stderr, the line of
 the mistake, a message that names it (the boundary, the unknown name, the bad code) and no
-traceback. Most cases call `pipeline.cli.main` in-process; a handful run the real command.
+traceback. Most cases call `tierline.cli.main` in-process; a handful run the real command.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from tierline.cli import main
 from spec_example import SPEC_SCORECARD
 
 REPO = Path(__file__).resolve().parents[1]
@@ -379,7 +379,7 @@ def test_a_tiering_problem_does_not_cascade_into_false_ones(build, tmp_path: Pat
 # ---------------------------------------------------------------- the real command
 
 def _tierline(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=REPO, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tierline", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=60)
 
 

@@ -131,7 +131,7 @@ def test_summary_without_a_terminal_is_never_wrapped(register: Path, tmp_path: P
     output = tmp_path / ("a-warehouse-folder-with-a-long-name-" * 4) / "loans" / "out"
     environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR")}
 
-    result = subprocess.run([sys.executable, "-m", "pipeline", "run", str(EQUIPMENT_ABC), "--input", str(register),
+    result = subprocess.run([sys.executable, "-m", "tierline", "run", str(EQUIPMENT_ABC), "--input", str(register),
                              "--output", str(output), "--period", "2026-05"],
                             capture_output=True, text=True, env=environment, timeout=300,
                             cwd=Path(__file__).resolve().parent.parent)
@@ -277,9 +277,9 @@ def _closed_port() -> int:
 
 
 def _command(*args: object, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """`python -m pipeline ARGS` like registers.tierline, with extra environment variables."""
+    """`python -m tierline ARGS` like registers.tierline, with extra environment variables."""
     environment = dict(os.environ, COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8", **(env or {}))
-    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "tierline", *map(str, args)], capture_output=True, text=True,
                           env=environment, cwd=cwd or Path(__file__).resolve().parent.parent, timeout=300)
 
 

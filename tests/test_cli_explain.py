@@ -118,7 +118,7 @@ def test_int_key_that_is_not_a_number_exits_3(tmp_path: Path) -> None:
 def test_explain_a_scorecard_without_components(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Tiers from rules alone: the inputs the rules read, then the tier, actions and derived values
     (booleans as true/false)."""
-    from pipeline.cli import main
+    from tierline.cli import main
 
     scorecard = EQUIPMENT_ABC.parent / "loan_five_class.yaml"
     pq.write_table(pa.table({"loan_id": ["L1", "L2"], "days_overdue": [95, 0], "secured": [True, False],

@@ -43,7 +43,7 @@ from registers import (  # noqa: F401 - `published` is a fixture
     write_register,
     write_scorecard,
 )
-from schemas.load import load_scorecard
+from tierline.scorecard.load import load_scorecard
 
 PART_NAME = re.compile(r"part-\d{5}-[A-Za-z0-9_.-]+\.parquet")  # partition, then run id
 TIER_RANKS = {"A": 1, "B": 2, "C": 3}
@@ -73,7 +73,7 @@ def test_layout_is_hive_partitioned_with_quarantine_and_manifest(published: Publ
         "_manifests", "_quarantine", "_versions", f"period={OTHER_PERIOD}", f"period={PERIOD}"]  # no `_staging`
     assert sorted(p.name for p in (output / "_manifests").iterdir()) == [
         f"period={OTHER_PERIOD}.json", f"period={PERIOD}.json"]
-    # SPEC §4's paths are links into the published version (pipeline/publish.py), one version per period
+    # SPEC §4's paths are links into the published version (tierline/pipeline/publish.py), one version per period
     run_id = manifest(output, PERIOD)["run_id"]
     for path in (output / f"period={PERIOD}", output / "_quarantine" / f"period={PERIOD}",
                  output / "_manifests" / f"period={PERIOD}.json"):

@@ -1,4 +1,4 @@
-"""`--data-docs DIR`: a run's validation summary as GX Data Docs (`expectations.datadocs`).
+"""`--data-docs DIR`: a run's validation summary as GX Data Docs (`tierline.validation.datadocs`).
 
 One small register (two files; a failure for nearly every check, a cross-file duplicate key, an
 extra `mostly` expectation that passes with failures) is scored once by `tierline run`, and its
@@ -24,11 +24,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from expectations.datadocs import build_data_docs, map_result, validation_result
-from expectations.suite import suite_for, suite_table
-from pipeline.cli import main
+from tierline.validation.datadocs import build_data_docs, map_result, validation_result
+from tierline.validation.suite import suite_for, suite_table
+from tierline.cli import main
 from registers import CHECKED_SCORECARD
-from schemas.load import load_scorecard
+from tierline.scorecard.load import load_scorecard
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import main
-from pipeline.generators import available
+from tierline.cli import main
+from tierline.tools.generators import available
 
 SCORECARDS = Path(__file__).resolve().parent.parent / "scorecards"
 SHIPPED = sorted(p.stem for p in SCORECARDS.glob("*.yaml"))

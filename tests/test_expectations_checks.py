@@ -20,7 +20,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expectations.checks import (
+from tierline.validation.checks import (
     CompiledChecks,
     compile_checks,
     duplicate_mask,
@@ -33,7 +33,7 @@ from expectations.checks import (
     value_counts,
 )
 from gx_helpers import run_gx
-from schemas.errors import InputError, ScorecardError
+from tierline.errors import InputError, ScorecardError
 
 pytestmark = [
     # GX's own noise on the patterns and configurations these tests feed it on purpose.
@@ -397,7 +397,7 @@ def test_a_final_dollar_in_re2_gives_pythons_answers(texts: list[str], pattern: 
 
 def test_python_regex_stops_at_its_time_bound() -> None:
     """A lookahead keeps `(a+)+` in Python's re, which backtracks for ages on the last value."""
-    from expectations.checks import RegexTooSlow
+    from tierline.validation.checks import RegexTooSlow
 
     [check] = compile_checks([{"type": "expect_column_values_to_match_regex",
                                "kwargs": {"column": "s", "regex": "^(?=a)(a+)+$"}, "meta": {"tierline_code": "s:regex"}}])
@@ -571,9 +571,9 @@ def test_compiled_checks_match_gx(data: pa.Table, suite: list[dict]) -> None:
 @pytest.mark.parametrize("scorecard_text", ["equipment_abc", "every_option"])
 def test_generated_suite_compiles_the_same_without_gx(scorecard_text: str, tmp_path) -> None:
     """The fast path compiles tierline's own suite without GX's model; it must read it as GX does."""
-    from expectations.checks import compile_generated_checks
-    from expectations.suite import input_expectations
-    from schemas.load import load_scorecard, load_scorecard_text
+    from tierline.validation.checks import compile_generated_checks
+    from tierline.validation.suite import input_expectations
+    from tierline.scorecard.load import load_scorecard, load_scorecard_text
 
     if scorecard_text == "equipment_abc":
         scorecard = load_scorecard(Path(__file__).resolve().parent.parent / "scorecards" / "equipment_abc.yaml")
@@ -602,7 +602,7 @@ tiers:
 def test_native_type_map_is_gxs() -> None:
     from great_expectations.expectations.type_comparison import native_type_type_map as gx_map
 
-    from expectations.checks import native_type_type_map
+    from tierline.validation.checks import native_type_type_map
 
     for name in ("none", "None", "bool", "int", "long", "float", "bytes", "complex", "str", "string_types", "STR",
                  "list", "dict", "unicode", "date", "datetime64[us]", "object", ""):

@@ -1,4 +1,4 @@
-"""`expectations.suite`: the GX 1.x suite a scorecard's inputs describe (SPEC §2.1, §3, §5).
+"""`tierline.validation.suite`: the GX 1.x suite a scorecard's inputs describe (SPEC §2.1, §3, §5).
 
 Suites are checked as data (names, order, kwargs, codes), round-tripped through GX's JSON, and run by
 Great Expectations itself on small registers written to Parquet in `tmp_path`, so every verdict
@@ -22,7 +22,7 @@ import pytest
 from great_expectations.core import ExpectationSuite
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from expectations.suite import (
+from tierline.validation.suite import (
     FINITE_MAX,
     frame_for_suite,
     load_extra_suite,
@@ -32,10 +32,10 @@ from expectations.suite import (
     type_list,
     write_suite,
 )
-from pipeline.cli import main
+from tierline.cli import main
 from registers import EQUIPMENT_ABC, write_scorecard
-from schemas.errors import ScorecardError
-from schemas.load import load_scorecard
+from tierline.errors import ScorecardError
+from tierline.scorecard.load import load_scorecard
 
 TIERS = """\
 score:
@@ -48,7 +48,7 @@ tiers:
     - {tier: B, to: 3}
 """
 
-# Every input option of SPEC §2.1, one check per line of the table in `expectations.suite`.
+# Every input option of SPEC §2.1, one check per line of the table in `tierline.validation.suite`.
 EVERY_OPTION = """\
 scorecard: every_option
 version: 3
@@ -366,7 +366,7 @@ inputs:
 def test_type_fails_on_the_dtype_or_on_every_value_of_object_text(tmp_path, batch_definition):
     """A typed column fails its type check as a whole; text is object dtype to GX (as in its own
     test definitions), which GX judges value by value, so every text value fails an int type list.
-    (A run never gets this far: `pipeline.register.castable` refuses both columns, exit 3.)"""
+    (A run never gets this far: `tierline.pipeline.register.castable` refuses both columns, exit 3.)"""
     card = scorecard_file(tmp_path, """\
 scorecard: typed
 version: 1

@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import generators
-from pipeline.cli import main
+from tierline.tools import generators
+from tierline.cli import main
 from registers import tierline
-from schemas.load import load_scorecard
-from schemas.model import Scorecard
+from tierline.scorecard.load import load_scorecard
+from tierline.scorecard.model import Scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2026-05"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import schemas.expressions as expressions
-from schemas.errors import ScorecardError
-from schemas.expressions import (
+import tierline.scorecard.expressions as expressions
+from tierline.errors import ScorecardError
+from tierline.scorecard.expressions import (
     Binary,
     ExpressionError,
     InList,
@@ -25,7 +25,7 @@ from schemas.expressions import (
     names_in,
     parse_expression,
 )
-from schemas.load import load_scorecard_text
+from tierline.scorecard.load import load_scorecard_text
 
 
 def show(node: Node) -> str:

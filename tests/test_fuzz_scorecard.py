@@ -4,7 +4,7 @@ Hypothesis mutates the shipped scorecards (and the SPEC example): lines dropped,
 or cut; numbers replaced by 10⁴⁰⁰, 2⁶³, 1.0e+400 or 5,000 digits; values replaced by odd unicode,
 flow collections, anchors and aliases; values buried in deep nesting; expressions replaced by
 generated ones (random nesting, long chains, big numbers, unbalanced text). Every document goes
-through `pipeline.cli.main(["check", path])` in-process, the path `tierline check` takes, and may
+through `tierline.cli.main(["check", path])` in-process, the path `tierline check` takes, and may
 only end in exit 0 (and then the scorecard compiles) or exit 2 with one `path[:line]: message`
 line per problem: never exit 4, never an exception, never a traceback.
 
@@ -25,9 +25,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.cli import main
-from pipeline.compile import compile_scorecard
-from schemas.load import load_scorecard
+from tierline.cli import main
+from tierline.compiler import compile_scorecard
+from tierline.scorecard.load import load_scorecard
 from spec_example import SPEC_SCORECARD
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ pk_index) and `expect`: the rows that must be quarantined and the exit code, or 
 decides on the whole column or an expectation GX cannot evaluate, that nothing is published.
 
 Every case runs `tierline run` with `--validation fast` and with `--validation gx`, in this process
-(`pipeline.cli.main`: GX imports once), with `--max-invalid-fraction 1` so that only `mostly`
+(`tierline.cli.main`: GX imports once), with `--max-invalid-fraction 1` so that only `mostly`
 decides the exit code, as in GX. Both modes must give the case's expected rows and exit code, and
 the same ones.
 """
@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from tierline.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 # A copy of `../shared/conformance/gx_test_definitions`, unchanged, so that CI runs it wherever the

@@ -1,4 +1,4 @@
-"""Resolving `--input` arguments and reading Parquet footers (pipeline.inputs)."""
+"""Resolving `--input` arguments and reading Parquet footers (tierline.pipeline.inputs)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.inputs import InputFile, open_parquet, read_partition, read_row_groups, resolve_inputs
-from schemas.errors import InputError
+from tierline.pipeline.inputs import InputFile, open_parquet, read_partition, read_row_groups, resolve_inputs
+from tierline.errors import InputError
 
 
 def write_register(path: Path, rows: int = 3, row_group_size: int | None = None, **columns) -> Path:
@@ -360,7 +360,7 @@ def test_a_url_folder_that_cannot_be_listed_is_an_error(monkeypatch: pytest.Monk
 
 def test_a_missing_file_system_package_while_reading_is_an_input_error(tmp_path: Path) -> None:
     """A worker without the driver the client had: the task's ImportError becomes exit 3."""
-    from pipeline.partitions import Partition
+    from tierline.pipeline.partitions import Partition
 
     fsspec.register_implementation("tierline-absent", "tierline_absent_driver.FileSystem",
                                    errtxt="Install tierline-absent-driver to read tierline-absent:// URLs")

@@ -1,4 +1,4 @@
-"""`schemas/scorecard.schema.json`: up to date with the format models, and it accepts the shipped
+"""`tierline/scorecard/scorecard.schema.json`: up to date with the format models, and it accepts the shipped
 scorecards and refuses broken ones (editors validate against it)."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import jsonschema
 import pytest
 import yaml
 
-from schemas.errors import ScorecardError
-from schemas.jsonschema import render
-from schemas.load import load_scorecard_text
+from tierline.errors import ScorecardError
+from tierline.scorecard.jsonschema import render
+from tierline.scorecard.load import load_scorecard_text
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_FILE = REPO / "schemas" / "scorecard.schema.json"
+SCHEMA_FILE = REPO / "tierline" / "scorecard" / "scorecard.schema.json"
 SHIPPED = sorted((REPO / "scorecards").glob("*.yaml")) + sorted((REPO / "scorecards").glob("*.yml"))
 
 
@@ -35,7 +35,7 @@ def as_json(text: str) -> object:
 
 def test_committed_schema_is_the_rendered_one() -> None:
     committed = SCHEMA_FILE.read_text(encoding="utf-8")
-    assert committed == render(), "schemas/scorecard.schema.json is stale: run `make schema` and commit the result"
+    assert committed == render(), "tierline/scorecard/scorecard.schema.json is stale: run `make schema` and commit the result"
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:

@@ -1,4 +1,4 @@
-"""kernels/hashing.py against plain NumPy: the repeated hashes of the register-wide `unique`, and
+"""tierline/kernels/hashing.py against plain NumPy: the repeated hashes of the register-wide `unique`, and
 the grouping of a partition's hashes into spill buckets."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from kernels.hashing import group_by_top_bits, repeated_values
+from tierline.kernels.hashing import group_by_top_bits, repeated_values
 
 UINT64 = st.integers(min_value=0, max_value=2**64 - 1)
 
@@ -49,8 +49,8 @@ def test_value_hashes_agree_with_equality() -> None:
     different values differ (no collision among these)."""
     import pyarrow as pa
 
-    from expectations.checks import hashable_values
-    from pipeline.validate import value_hashes
+    from tierline.validation.checks import hashable_values
+    from tierline.pipeline.validate import value_hashes
 
     def hashes(values) -> list[int]:
         return value_hashes(hashable_values(values)).tolist()

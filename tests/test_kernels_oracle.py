@@ -21,11 +21,11 @@ import pyarrow as pa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from kernels.scoring import BLOCK
+from tierline.kernels.scoring import BLOCK
 from oracle import RowResult, evaluate_row
-from pipeline.compile import Compiled, compile_scorecard
-from pipeline.encode import Evaluation, evaluate
-from schemas.model import Scorecard
+from tierline.compiler import Compiled, compile_scorecard
+from tierline.pipeline.encode import Evaluation, evaluate
+from tierline.scorecard.model import Scorecard
 from strategies import Case, rounding_cases, scorecard_cases, wide_cases
 
 # Shrinking these cases takes Hypothesis minutes; a failure already names its one row and the

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kernels.rounding import round_half_away
+from tierline.kernels.rounding import round_half_away
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,11 @@ import pyarrow as pa
 import pytest
 
 from oracle import evaluate_row
-from pipeline.cli import main
-from pipeline.compile import compile_scorecard
-from pipeline.encode import evaluate
-from schemas.errors import ScorecardError
-from schemas.load import load_scorecard_text
+from tierline.cli import main
+from tierline.compiler import compile_scorecard
+from tierline.pipeline.encode import evaluate
+from tierline.errors import ScorecardError
+from tierline.scorecard.load import load_scorecard_text
 
 MATRIX = """\
 scorecard: equipment_matrix

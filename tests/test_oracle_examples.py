@@ -15,8 +15,8 @@ import pytest
 
 from oracle import RowResult, evaluate_row
 from spec_example import SPEC_SCORECARD
-from schemas.load import load_scorecard_text
-from schemas.model import Scorecard
+from tierline.scorecard.load import load_scorecard_text
+from tierline.scorecard.model import Scorecard
 from test_kernels_oracle import kernel_results
 
 T, F, N = True, False, None

@@ -1,4 +1,4 @@
-"""Planning partitions from footers (pipeline.partitions)."""
+"""Planning partitions from footers (tierline.pipeline.partitions)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.inputs import InputFile, resolve_inputs
-from pipeline.partitions import Partition, plan_partitions
+from tierline.pipeline.inputs import InputFile, resolve_inputs
+from tierline.pipeline.partitions import Partition, plan_partitions
 
 SCHEMA = pa.schema([("id", pa.int64())])
 
@@ -105,7 +105,7 @@ def test_plan_from_real_files_is_deterministic(tmp_path: Path) -> None:
 
 def test_slices_read_back_every_row_once_in_order(tmp_path: Path) -> None:
     """`read_partition` of every planned slice gives the file's rows, each once, in file order."""
-    from pipeline.inputs import read_partition
+    from tierline.pipeline.inputs import read_partition
 
     pq.write_table(pa.table({"id": pa.array(range(50_023), pa.int64())}), tmp_path / "a.parquet",
                    row_group_size=20_000)

@@ -1,4 +1,4 @@
-"""Staging, atomic publish and recovery of one period (pipeline.publish), and the run lock (pipeline.lock)."""
+"""Staging, atomic publish and recovery of one period (tierline.pipeline.publish), and the run lock (tierline.pipeline.lock)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.lock import PeriodLock
-from pipeline.publish import PeriodPaths, Staging, part_file_name, recover, validate_period, write_manifest
-from schemas.errors import InternalError, UsageError
+from tierline.pipeline.lock import PeriodLock
+from tierline.pipeline.publish import PeriodPaths, Staging, part_file_name, recover, validate_period, write_manifest
+from tierline.errors import InternalError, UsageError
 
 
 def files_under(directory: Path) -> list[str]:

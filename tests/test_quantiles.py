@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oracle import evaluate_register
-from pipeline.cli import main
-from pipeline.compile import compile_scorecard, quantile_limits
-from pipeline.encode import evaluate, tier_values
-from schemas.load import load_scorecard_text
+from tierline.cli import main
+from tierline.compiler import compile_scorecard, quantile_limits
+from tierline.pipeline.encode import evaluate, tier_values
+from tierline.scorecard.load import load_scorecard_text
 
 TOP5 = """\
 scorecard: customer_top5

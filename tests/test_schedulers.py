@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.cli import main
-from pipeline.demo import generate
+from tierline.cli import main
+from tierline.tools.demo import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORECARD = ROOT / "scorecards" / "equipment_abc.yaml"

@@ -1,4 +1,4 @@
-"""The checked `Scorecard` that `schemas.load` builds (SPEC §2): tiers, components, defaults, ranges."""
+"""The checked `Scorecard` that `tierline.scorecard.load` builds (SPEC §2): tiers, components, defaults, ranges."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from schemas.errors import ScorecardError
-from schemas.load import check_scorecard, load_scorecard, load_scorecard_text
-from schemas.model import LevelTiering, RuleTiering
-from schemas.ranges import Range
+from tierline.errors import ScorecardError
+from tierline.scorecard.load import check_scorecard, load_scorecard, load_scorecard_text
+from tierline.scorecard.model import LevelTiering, RuleTiering
+from tierline.scorecard.ranges import Range
 
 HEAD = """\
 scorecard: sample

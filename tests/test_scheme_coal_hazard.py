@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.cli import main
-from pipeline.generators import generator
-from schemas.load import load_scorecard
+from tierline.cli import main
+from tierline.tools.generators import generator
+from tierline.scorecard.load import load_scorecard
 from schemes import grade, run_generated, scorecard_path
 
 SCHEME = "coal_hazard"

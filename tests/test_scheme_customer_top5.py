@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.cli import main
+from tierline.cli import main
 from schemes import grade, run_generated, scorecard_path
 
 SCHEME = "customer_top5"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from tierline.cli import main
 from schemes import grade, run_generated, scorecard_path
 
 SCHEME = "equipment_abc"

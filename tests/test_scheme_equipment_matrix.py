@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from tierline.cli import main
 from schemes import grade, run_generated, scorecard_path
 
 SCHEME = "equipment_matrix"

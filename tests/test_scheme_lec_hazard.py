@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from oracle import evaluate_aggregate
-from pipeline.cli import main
+from tierline.cli import main
 from registers import write_register
 from schemes import register, run_generated, scorecard_path
-from schemas.load import load_scorecard
+from tierline.scorecard.load import load_scorecard
 
 SCHEME = "lec_hazard"
 

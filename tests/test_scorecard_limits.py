@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
-from schemas.limits import (
+from tierline.cli import main
+from tierline.scorecard.limits import (
     MAX_EXPRESSION_CHARS,
     MAX_EXPRESSION_DEPTH,
     MAX_EXPRESSION_TERMS,
@@ -245,7 +245,7 @@ def _limited() -> None:
 
 def tierline(*args: str, limited: bool = True) -> subprocess.CompletedProcess[str]:
     """The real command, held to 1 GiB of address space and 60 s."""
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=REPO, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "tierline", *args], cwd=REPO, capture_output=True, text=True,
                           timeout=60, preexec_fn=_limited if limited else None)
 
 

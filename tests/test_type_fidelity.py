@@ -5,7 +5,7 @@ that float64 cannot hold exactly (an integer beyond ±2⁵³, a timestamp with a
 microsecond) is a "cannot score" fact like `out_of_bands`: the row is quarantined with
 `<column>:type` in every validation mode, and the other rows are scored exactly. The suite's type
 checks see the dtype GX sees in the register's pandas frame: a tz-aware timestamp keeps its zone,
-text is object dtype. Every case runs the real `tierline run` (`pipeline.cli.main`).
+text is object dtype. Every case runs the real `tierline run` (`tierline.cli.main`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from tierline.cli import main
 
 MODES = ("fast", "gx", "off")
 BIG = 2**53  # the largest magnitude up to which float64 holds every integer

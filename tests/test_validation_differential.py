@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expectations.suite import input_expectations, suite_table
+from tierline.validation.suite import input_expectations, suite_table
 from gx_helpers import run_gx
-from pipeline.cli import main
-from schemas.load import load_scorecard
+from tierline.cli import main
+from tierline.scorecard.load import load_scorecard
 
 SCORECARD = """\
 scorecard: differential

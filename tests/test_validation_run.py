@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from tierline.cli import main
 from registers import CHECKED_SCORECARD as SCORECARD
 
 
@@ -84,7 +84,7 @@ def test_uniqueness_over_many_hash_buckets(tmp_path: Path, monkeypatch: pytest.M
     duplicates spread over files, partitions and buckets are all found, and the spill is removed."""
     import numpy as np
 
-    from pipeline.validate import HashSpill
+    from tierline.pipeline.validate import HashSpill
 
     monkeypatch.setattr(HashSpill, "BUCKET_ROWS", 50)  # 2,000 rows: 64 buckets
     scorecard = tmp_path / "checked.yaml"
@@ -231,7 +231,7 @@ tiers:
   rules: {{hit: first, levels: [{{tier: all}}]}}
 """, encoding="utf-8")
     pq.write_table(pa.table({"id": [f"r{i}" for i in range(len(values))], "code": values}), tmp_path / "r.parquet")
-    return subprocess.run([sys.executable, "-m", "pipeline", "run", str(scorecard), "--input", str(tmp_path / "r.parquet"),
+    return subprocess.run([sys.executable, "-m", "tierline", "run", str(scorecard), "--input", str(tmp_path / "r.parquet"),
                            "--output", str(tmp_path / "out"), "--period", "p", "--validation", mode, "--quiet",
                            "--max-invalid-fraction", "1"], capture_output=True, text=True, timeout=120)
 

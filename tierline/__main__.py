@@ -1,0 +1,5 @@
+import sys
+
+from tierline.cli import main
+
+sys.exit(main())

@@ -1,0 +1,211 @@
+"""The `tierline` command (SPEC §3). The one place where errors become exit codes.
+
+0 success · 1 validation policy failed · 2 usage or scorecard error · 3 input error · 4 internal.
+Every failure prints one line; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+import warnings
+from typing import TYPE_CHECKING, Sequence
+
+from tierline.errors import Interrupted, TierlineError, UsageError
+
+if TYPE_CHECKING:
+    from tierline.scorecard.model import Scorecard
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tierline", description="Grade every entity of a Parquet register into tiers by a scorecard.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks (accepted anywhere on the line)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="score a register and publish a period")
+    run.add_argument("scorecard")
+    run.add_argument("--input", "-i", nargs="+", required=True, action="extend", metavar="PATH",
+                     help="Parquet files, directories or globs (local or fsspec URLs)")
+    run.add_argument("--output", "-o", required=True, metavar="DIR")
+    run.add_argument("--period", help="period name (default: today's UTC date)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="start a LocalCluster of N processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="join an existing dask.distributed cluster")
+    run.add_argument("--validation", choices=["fast", "gx", "off"], default="fast",
+                     help="fast: compiled row checks (default); gx: Great Expectations; off")
+    run.add_argument("--max-invalid-fraction", type=float, default=0.05, metavar="F",
+                     help="publish nothing (exit 1) when more rows than this are invalid (default 0.05)")
+    run.add_argument("--partition-rows", type=int, default=None, metavar="N",
+                     help="target rows per task (default 250,000)")
+    run.add_argument("--data-docs", metavar="DIR",
+                     help="build Great Expectations Data Docs of the run's validation in DIR")
+    run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                     help="wait up to SECONDS for another run of the same output and period (default: fail at once)")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
+
+    check = commands.add_parser("check", help="parse and lint scorecards")
+    check.add_argument("scorecards", nargs="+")
+
+    explain = commands.add_parser("explain", help="show how one entity is scored")
+    explain.add_argument("scorecard")
+    explain.add_argument("--input", "-i", nargs="+", required=True, action="extend", metavar="PATH")
+    explain.add_argument("--key", nargs="+", required=True, action="extend", metavar="VALUE",
+                         help="the entity's key value (several: each entity in turn)")
+    explain.add_argument("--validation", choices=["fast", "gx", "off"], default="fast",
+                         help="the suite as `run` applies it: fast (default), gx or off")
+    explain.add_argument("--json", action="store_true", help="one JSON object per matching row")
+
+    expectations = commands.add_parser("expectations", help="write the Great Expectations suite")
+    expectations.add_argument("scorecard")
+    expectations.add_argument("-o", "--output")
+
+    diff = commands.add_parser("diff", help="tier migration between two periods")
+    diff.add_argument("dir")
+    diff.add_argument("--from", dest="from_period", required=True)
+    diff.add_argument("--to", dest="to_period", required=True)
+
+    report = commands.add_parser("report", help="HTML report of a period")
+    report.add_argument("dir")
+    report.add_argument("--period", required=True)
+
+    demo = commands.add_parser("demo", help="generate a register for a shipped scorecard, run it, show the result")
+    demo.add_argument("--scorecard", default=None, help="shipped scorecard id")
+    demo.add_argument("--rows", type=int, default=200_000)
+    demo.add_argument("--dir", default=None, help="working directory (default: a temporary one)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tierline.pipeline.partitions import DEFAULT_TARGET_ROWS
+    from tierline.tools.summary import print_summary
+    from tierline.pipeline.run import RunOptions, run
+    from tierline.pipeline.signals import handle_signals
+
+    if args.wait < 0:
+        raise UsageError(f"--wait must be 0 or more seconds, not {args.wait:g}")
+    with handle_signals():
+        summary = run(RunOptions(
+            scorecard=args.scorecard, inputs=args.input, output=args.output, period=args.period,
+            workers=args.workers, scheduler=args.scheduler, validation=args.validation,
+            max_invalid_fraction=args.max_invalid_fraction,
+            target_rows=DEFAULT_TARGET_ROWS if args.partition_rows is None else args.partition_rows,
+            progress=not args.quiet, data_docs=args.data_docs, wait_seconds=args.wait,
+        ))
+    if not args.quiet:
+        print_summary(summary)
+        if "data_docs" in summary.manifest:
+            print(f"data docs: {summary.manifest['data_docs']}")
+    return 0
+
+
+def _check_one(path: str) -> tuple["Scorecard | None", list[TierlineError]]:
+    """Everything `tierline run` decides about a scorecard before it reads a row: load, compile,
+    and plan the default (fast) validation, which reads the extra suite and compiles every check.
+    What passes here, a run compiles too."""
+    from tierline.errors import ScorecardError
+    from tierline.scorecard.load import check_scorecard
+
+    scorecard, errors = check_scorecard(path)
+    if errors:
+        return None, list(errors)
+    assert scorecard is not None
+    # imported once a scorecard loads: pyarrow takes a while
+    from tierline.validation.suite import load_extra_suite
+    from tierline.compiler import compile_scorecard
+    from tierline.pipeline.validate import plan_validation
+
+    try:
+        compiled = compile_scorecard(scorecard)
+        load_extra_suite(scorecard)  # its file and JSON first: a bad one is refused before GX is imported
+        plan_validation(compiled, "fast")
+    except ScorecardError as error:
+        if error.source is None:  # a check's own message, which knows the expectation but not the file
+            error = ScorecardError(error.detail, source=path, line=error.line)
+        return None, [error]
+    return scorecard, []
+
+
+def _check(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.scorecards:
+        scorecard, errors = _check_one(path)
+        for error in errors:
+            print(str(error), file=sys.stderr)
+        if errors:
+            failed = True
+        else:
+            assert scorecard is not None
+            print(f"{path}: ok ({scorecard.name} v{scorecard.version}: {len(scorecard.inputs)} inputs, "
+                  f"{len(scorecard.components)} components, {len(scorecard.tiers)} tiers)")
+    return 2 if failed else 0
+
+
+def _not_built(what: str) -> int:
+    raise UsageError(f"{what} is not built in this version of tierline")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if not debug:
+        # Libraries' warnings (GX about an installed pyspark, pandas about its future) are not the
+        # user's business, and a failure is one line: they show with --debug, here and in workers.
+        warnings.filterwarnings("ignore")
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    try:
+        args = _parser().parse_args([a for a in argv if a != "--debug"])
+        if args.command == "run":
+            return _run(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "explain":
+            from tierline.tools.explain import explain
+
+            return explain(args.scorecard, args.input, args.key, validation=args.validation, as_json=args.json)
+        if args.command == "demo":
+            from tierline.tools.demo import demo
+
+            return demo(args.scorecard, args.rows, args.dir)
+        if args.command == "expectations":
+            from tierline.validation.suite import write_suite
+            from tierline.scorecard.load import load_scorecard
+
+            write_suite(load_scorecard(args.scorecard), args.output)
+            return 0
+        if args.command == "diff":
+            return _not_built("tierline diff")
+        if args.command == "report":
+            return _not_built("tierline report")
+        raise UsageError(f"unknown command {args.command!r}")
+    except TierlineError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"tierline: {error}", file=sys.stderr)
+        return error.exit_code
+    except Interrupted as interrupted:
+        if interrupted.published is not None:  # the signal came while the run was committing
+            print(f"tierline: stopped by {interrupted} just after publishing {interrupted.published}", file=sys.stderr)
+        else:
+            print(f"tierline: stopped by {interrupted}; nothing was published and the run's staging was removed",
+                  file=sys.stderr)
+        return interrupted.exit_code
+    except KeyboardInterrupt:
+        print("tierline: interrupted; nothing was published", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence, exit 4
+        if debug:
+            traceback.print_exc()
+        print(f"tierline: internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 4
+
+
+if __name__ == "__main__":
+    sys.exit(main())

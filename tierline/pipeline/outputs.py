@@ -1,0 +1,139 @@
+"""Turn one partition's kernel results into the output tables of SPEC §4 (vectorised Arrow).
+
+Scored rows: passthrough columns, scores, `points_<component>`, tier_rank, tier_label, override,
+reasons, action and derived columns, scorecard, scorecard_version, run_id. Invalid rows go to the
+quarantine unchanged, plus `errors` (list<string>, in error-table order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from tierline.compiler import Compiled
+from tierline.pipeline.encode import Evaluation
+
+QUARANTINE_ERRORS = "errors"  # the column a quarantined row gains: its error codes (SPEC §4)
+
+_ACTION_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+
+
+def generated_columns(compiled: Compiled) -> list[str]:
+    """Names of every column tierline adds to a scored row (for clash checks)."""
+    sc = compiled.scorecard
+    return ((["rows"] if sc.aggregate is not None else [])
+            + [s.output_column for s in sc.scores] + [c.output_column for c in sc.components]
+            + ["tier_rank", "tier_label", "override", "reasons"]
+            + [a.name for a in sc.actions] + [d.name for d in sc.derived]
+            + ["scorecard", "scorecard_version", "run_id"])
+
+
+def output_schema(compiled: Compiled, passthrough_schema: pa.Schema) -> pa.Schema:
+    sc = compiled.scorecard
+    fields = list(passthrough_schema)
+    if sc.aggregate is not None:
+        fields.append(pa.field("rows", pa.int64()))  # the entity's group size (SPEC §2.3)
+    fields += [pa.field(s.output_column, pa.float64()) for s in sc.scores]
+    fields += [pa.field(c.output_column, pa.float64()) for c in sc.components]
+    fields += [pa.field("tier_rank", pa.int16()), pa.field("tier_label", pa.string()),
+               pa.field("override", pa.string()), pa.field("reasons", pa.list_(pa.string()))]
+    fields += [pa.field(a.name, _ACTION_TYPES[a.type]) for a in sc.actions]
+    fields += [pa.field(d.name, pa.bool_() if d.expression.type == "bool" else pa.float64()) for d in sc.derived]
+    fields += [pa.field("scorecard", pa.string()), pa.field("scorecard_version", pa.int32()),
+               pa.field("run_id", pa.string())]
+    return pa.schema(fields)
+
+
+def _float_column(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.float64(), from_pandas=True)  # NaN → null
+
+
+def _list_of_names(index: np.ndarray, names: list[str]) -> pa.Array:
+    """A list<string> column from a (k × rows) matrix of name indexes, -1 meaning none."""
+    present = index >= 0
+    counts = present.sum(axis=0)
+    offsets = np.zeros(index.shape[1] + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    flat = index.T[present.T]  # row-major: each row's names in order
+    values = pa.array(names, type=pa.string()).take(pa.array(flat.astype(np.int32)))
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def _constant(value: object, type_: pa.DataType, n: int) -> pa.Array:
+    return pa.array([value], type=type_).take(pa.array(np.zeros(n, dtype=np.int32)))
+
+
+def error_lists(compiled: Compiled, errors: np.ndarray) -> pa.Array:
+    """list<string> of the error codes set in each column of `errors` (words × rows)."""
+    n_codes = len(compiled.error_codes)
+    bits = np.empty((n_codes, errors.shape[1]), dtype=np.int16)
+    for code in range(n_codes):
+        word = errors[code >> 6]
+        hit = (word >> np.uint64(code & 63)) & np.uint64(1)
+        bits[code] = np.where(hit != 0, code, -1)
+    return _list_of_names(bits, list(compiled.error_codes))
+
+
+@dataclass
+class PartitionOutput:
+    scored: pa.Table  # rows grouped by tier (tier-table order), stable within a tier
+    tier_bounds: list[tuple[int, int, int]]  # (tier index, first row, end row) in `scored`
+    quarantine: pa.Table
+
+
+def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, run_id: str,
+                  passthrough: list[str], group_rows: np.ndarray | None = None) -> PartitionOutput:
+    """`group_rows`: for an aggregating scorecard, each row's group size (its `rows` column)."""
+    sc = compiled.scorecard
+    invalid = evaluation.invalid
+    valid_rows = np.flatnonzero(~invalid)
+    tiers = evaluation.tier[valid_rows]
+    order = np.argsort(tiers, kind="stable")
+    rows = valid_rows[order]
+    tiers = tiers[order]
+    n = len(rows)
+    take = pa.array(rows.astype(np.int64))
+
+    columns: list[pa.Array | pa.ChunkedArray] = [table.column(name).take(take) for name in passthrough]
+    if sc.aggregate is not None:
+        assert group_rows is not None, "an aggregating scorecard's rows need their group sizes"
+        columns.append(pa.array(group_rows[rows].astype(np.int64)))
+    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    for score in sc.scores:
+        columns.append(_float_column(evaluation.values[slot[score.name], rows]))
+    for c in range(len(sc.components)):
+        columns.append(_float_column(evaluation.points[c, rows]))
+    tier_index = pa.array(tiers.astype(np.int32))
+    columns.append(pa.array((tiers + 1).astype(np.int16)))  # the tier table is in rank order
+    columns.append(pa.array([t.label for t in sc.tiers], type=pa.string()).take(tier_index))
+    override = evaluation.override[rows]
+    override_names = pa.array([o.name for o in sc.overrides] or [""], type=pa.string())
+    columns.append(override_names.take(pa.array(override.astype(np.int32), mask=override < 0)))
+    columns.append(_list_of_names(evaluation.reasons[:, rows], [c.name for c in sc.components]))
+    for action in sc.actions:
+        columns.append(pa.array(list(action.values), type=_ACTION_TYPES[action.type]).take(tier_index))
+    for derived in sc.derived:
+        values = evaluation.values[slot[derived.name], rows]
+        if derived.expression.type == "bool":
+            columns.append(pa.array(values == 1.0, mask=np.isnan(values)))
+        else:
+            columns.append(_float_column(values))
+    columns.append(_constant(sc.name, pa.string(), n))
+    columns.append(_constant(sc.version, pa.int32(), n))
+    columns.append(_constant(run_id, pa.string(), n))
+    schema = output_schema(compiled, pa.schema([table.schema.field(name) for name in passthrough]))
+    scored = pa.Table.from_arrays(columns, schema=schema)
+
+    bounds = []
+    if n:
+        present = np.unique(tiers)
+        starts = np.searchsorted(tiers, present, side="left")
+        ends = np.searchsorted(tiers, present, side="right")
+        bounds = [(int(t), int(s), int(e)) for t, s, e in zip(present, starts, ends)]
+
+    invalid_rows = np.flatnonzero(invalid)
+    quarantine = table.take(pa.array(invalid_rows.astype(np.int64)))
+    quarantine = quarantine.append_column(QUARANTINE_ERRORS, error_lists(compiled, evaluation.errors[:, invalid_rows]))
+    return PartitionOutput(scored=scored, tier_bounds=bounds, quarantine=quarantine)

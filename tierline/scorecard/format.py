@@ -1,0 +1,221 @@
+"""The scorecard file format (SPEC §2) as pydantic models.
+
+These models say what a scorecard file may contain, field by field; they are the source of the
+exported JSON Schema (`tierline/scorecard/scorecard.schema.json`) that editors use. Meaning that spans fields
+(names that must exist, levels that must be contiguous, types that must agree) is checked after
+this, in `schemas.scorecard`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from tierline.scorecard.limits import INT32_MAX, INT64_MAX, INT64_MIN
+
+
+def _fits_int64(value: int | float) -> int | float:
+    # YAML integers are bounded by the loader; this catches quoted ones pydantic parses ('1000…0')
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("the integer does not fit in 64 bits; write a large number as a float (1.0e+30)")
+    return value
+
+
+Number = Annotated[Union[int, float], AfterValidator(_fits_int64)]
+Scalar = Union[bool, int, float, str, None]
+InputType = Literal["string", "int", "float", "bool", "category", "date", "timestamp"]
+TIER_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    # NaN and ±inf are never a meaningful bound, point or weight: refuse them where they are written.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+class InputSpec(_Strict):
+    """One declared input column (SPEC §2.1)."""
+
+    type: InputType
+    required: bool = False
+    default: Scalar = None
+    min: Number | None = None
+    max: Number | None = None
+    values: list[Scalar] | None = None
+    unique: bool = False
+    regex: str | None = None
+    description: str | None = None
+
+
+class RangeSpec(_Strict):
+    """A numeric range: at most one lower bound (from ≥ / above >) and one upper (to < / upto ≤)."""
+
+    from_: Number | None = Field(default=None, alias="from", description="x ≥ from (以上)")
+    above: Number | None = Field(default=None, description="x > above (超过)")
+    to: Number | None = Field(default=None, description="x < to (不满)")
+    upto: Number | None = Field(default=None, description="x ≤ upto (以下)")
+
+    @model_validator(mode="after")
+    def _one_bound_per_side(self) -> "RangeSpec":
+        if self.from_ is not None and self.above is not None:
+            raise ValueError("a range takes at most one lower bound: 'from' or 'above', not both")
+        if self.to is not None and self.upto is not None:
+            raise ValueError("a range takes at most one upper bound: 'to' or 'upto', not both")
+        return self
+
+
+class BandSpec(RangeSpec):
+    points: Number
+
+
+class LinearSpec(_Strict):
+    from_: Annotated[list[Number], Field(min_length=2, max_length=2)] = Field(alias="from")
+    to: Annotated[list[Number], Field(min_length=2, max_length=2)]
+
+
+class ComponentSpec(_Strict):
+    """One component: reads one input and turns it into points by exactly one method."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    input: str
+    map: dict[Any, Number] | None = Field(default=None, min_length=1)
+    bands: list[BandSpec] | None = Field(default=None, min_length=1)
+    linear: LinearSpec | None = None
+    value: Literal[True] | None = None
+    weight: Number = 1
+    missing: Union[Literal["invalid"], Number] = "invalid"
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_method(self) -> "ComponentSpec":
+        given = [m for m in ("map", "bands", "linear", "value") if getattr(self, m) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a component needs exactly one of map, bands, linear, value"
+                + (f" (it has {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+class ScoreSpec(_Strict):
+    combine: Literal["sum", "mean", "product", "min", "max"] = "sum"
+    components: list[ComponentSpec] = Field(min_length=1)
+    round: Annotated[int, Field(ge=0, le=12)] | None = None
+
+
+class AggregateSpec(_Strict):
+    by: str
+    score: Literal["mean", "min", "max", "median"] = "mean"
+    odd_count: bool = False
+
+
+class LevelSpec(RangeSpec):
+    tier: str = Field(pattern=TIER_CODE_PATTERN)
+    label: str | None = None
+
+
+class ScaleSpec(_Strict):
+    column: str
+    factors: dict[Any, Number] = Field(min_length=1)
+
+
+class RuleLevelSpec(_Strict):
+    tier: str = Field(pattern=TIER_CODE_PATTERN)
+    label: str | None = None
+    when: str | None = None
+
+
+class RulesSpec(_Strict):
+    hit: Literal["first", "unique"] = "first"
+    levels: list[RuleLevelSpec] = Field(min_length=1)
+
+
+class QuantileSpec(_Strict):
+    tier: str = Field(pattern=TIER_CODE_PATTERN)
+    label: str | None = None
+    top: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
+class AxisSpec(_Strict):
+    by: str | None = None
+    levels: list[LevelSpec] = Field(min_length=1)
+
+
+class MatrixSpec(_Strict):
+    """Two banded axes; `cells[r][c]` names the tier of rows level r and cols level c."""
+
+    rows: AxisSpec
+    cols: AxisSpec
+    cells: list[list[str]] = Field(min_length=1)
+    order: list[str] = Field(min_length=1, description="the tiers in rank order")
+    labels: dict[str, str] | None = Field(default=None, description="tier code → label")
+
+
+def re_tier_code(code: str) -> bool:
+    return re.fullmatch(TIER_CODE_PATTERN, code) is not None
+
+
+class TiersSpec(_Strict):
+    """Exactly one of levels, rules, quantiles, matrix (SPEC §2.5)."""
+
+    by: str | None = None
+    levels: list[LevelSpec] | None = Field(default=None, min_length=1)
+    scale: ScaleSpec | None = None
+    rules: RulesSpec | None = None
+    quantiles: list[QuantileSpec] | None = Field(default=None, min_length=1)
+    order: Literal["desc", "asc"] = "desc"
+    matrix: MatrixSpec | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> "TiersSpec":
+        given = [k for k in ("levels", "rules", "quantiles", "matrix") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "tiers need exactly one of levels, rules, quantiles, matrix"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        if self.scale is not None and self.levels is None:
+            raise ValueError("'scale' applies to 'levels' tiers only")
+        return self
+
+
+class OverrideSpec(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    when: str
+    tier: str = Field(pattern=TIER_CODE_PATTERN)
+    label: str | None = None
+
+
+class ScorecardSpec(_Strict):
+    """A tierline scorecard file."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        allow_inf_nan=False,
+        title="tierline scorecard",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+
+    scorecard: str = Field(pattern=NAME_PATTERN, description="scorecard id")
+    version: Annotated[int, Field(ge=1, le=INT32_MAX, strict=True)]  # written as int32 into every row
+    description: str | None = None
+    key: str = Field(description="entity id column; must be unique in the register")
+    inputs: dict[str, InputSpec] = Field(min_length=1)
+    passthrough: Union[Literal["all"], list[str]] = "all"
+    score: ScoreSpec | None = None
+    scores: dict[str, ScoreSpec] | None = Field(default=None, min_length=1)
+    aggregate: AggregateSpec | None = None
+    overrides: list[OverrideSpec] = Field(default_factory=list)
+    tiers: TiersSpec
+    actions: dict[str, dict[str, Scalar]] | None = None
+    derived: dict[str, str] | None = None
+    expectations: str | None = Field(default=None, description="extra GX suite JSON, merged")
+
+
+def scorecard_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scorecard format, as exported to `tierline/scorecard/scorecard.schema.json`."""
+    return ScorecardSpec.model_json_schema(by_alias=True)

@@ -1,0 +1,262 @@
+"""The checked, immutable scorecard that the rest of tierline works from.
+
+`tierline.scorecard.load.load_scorecard` builds it from a file; nothing downstream re-reads the YAML.
+Lines are kept so that later stages (and `tierline check`) can still point at the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Union
+
+from tierline.scorecard.expressions import Node, ValueType
+from tierline.scorecard.ranges import Range
+
+Scalar = Union[bool, int, float, str, None]
+InputType = Literal["string", "int", "float", "bool", "category", "date", "timestamp"]
+Method = Literal["map", "bands", "linear", "value"]
+Combine = Literal["sum", "mean", "product", "min", "max"]
+ActionType = Literal["string", "int", "float", "bool"]
+
+# Columns every scored row carries besides the passthrough ones (SPEC §4); user-named columns
+# (scores, components, actions, derived) must not take these names, nor the Hive keys.
+RESERVED_COLUMNS = frozenset(
+    {"tier", "period", "tier_rank", "tier_label", "override", "reasons", "errors", "rows",
+     "scorecard", "scorecard_version", "run_id"}
+)
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    type: InputType
+    required: bool = False
+    default: Scalar = None
+    min: float | None = None
+    max: float | None = None
+    values: tuple[Scalar, ...] | None = None
+    unique: bool = False
+    regex: str | None = None
+    line: int = 0
+
+    @property
+    def value_type(self) -> ValueType:
+        """The type an expression sees for this column."""
+        if self.type in ("int", "float"):
+            return "number"
+        if self.type in ("date", "timestamp"):
+            return "time"
+        if self.type == "bool":
+            return "bool"
+        if self.type == "category":
+            kinds = {type(v) for v in self.values or () if v is not None}
+            if kinds and kinds <= {int, float}:
+                return "number"
+            if kinds == {bool}:
+                return "bool"
+        return "text"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    input: str
+    method: Method
+    score: str
+    weight: float = 1.0
+    missing: float | None = None  # None: a null input is invalid
+    map_points: tuple[tuple[Scalar, float], ...] = ()
+    bands: tuple[tuple[Range, float], ...] = ()
+    linear: tuple[float, float, float, float] | None = None  # x0, x1, y0, y1
+    max_points: float | None = None  # the largest possible points, for reasons; None gives none
+    line: int = 0
+
+    @property
+    def output_column(self) -> str:
+        return f"points_{self.name}"
+
+
+@dataclass(frozen=True)
+class Score:
+    name: str
+    combine: Combine
+    components: tuple[Component, ...]
+    round: int | None = None
+    output_column: str = "score"
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Expression:
+    text: str
+    ast: Node
+    type: ValueType
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str
+    label: str
+    rank: int  # 1 = first
+
+
+@dataclass(frozen=True)
+class Override:
+    name: str
+    when: Expression
+    tier: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Level:
+    tier: str
+    range: Range
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Scale:
+    column: str
+    factors: tuple[tuple[Scalar, float], ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class LevelTiering:
+    by: str
+    by_score: bool  # by names a score (reasons apply) rather than an input
+    levels: tuple[Level, ...]
+    scale: Scale | None = None
+    kind: Literal["levels"] = "levels"
+
+
+@dataclass(frozen=True)
+class Rule:
+    tier: str
+    when: Expression | None  # None: the catch-all last level
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RuleTiering:
+    hit: Literal["first", "unique"]
+    rules: tuple[Rule, ...]
+    kind: Literal["rules"] = "rules"
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One banded axis of a matrix; its levels' `tier` fields name the axis levels, not tiers."""
+
+    by: str
+    by_score: bool
+    levels: tuple[Level, ...]
+
+
+@dataclass(frozen=True)
+class MatrixTiering:
+    rows: Axis
+    cols: Axis
+    cells: tuple[tuple[str, ...], ...]  # cells[row level][col level] = tier code
+    kind: Literal["matrix"] = "matrix"
+
+
+@dataclass(frozen=True)
+class Quantile:
+    tier: str
+    top: float | None  # cumulative share of the valid entities; None: the last, catch-all tier
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class QuantileTiering:
+    """Global ranks: rank = 1 + the valid entities with a strictly better value over the whole
+    register; the first tier with rank ≤ top × N (N valid entities) is the entity's."""
+
+    by: str
+    by_score: bool
+    order: Literal["desc", "asc"]
+    quantiles: tuple[Quantile, ...]
+    kind: Literal["quantiles"] = "quantiles"
+
+
+Tiering = Union[LevelTiering, RuleTiering, MatrixTiering, QuantileTiering]
+
+
+@dataclass(frozen=True)
+class ActionColumn:
+    name: str
+    type: ActionType
+    values: tuple[Scalar, ...]  # one per tier, in tier-table order
+
+    @property
+    def value_type(self) -> ValueType:
+        return {"string": "text", "bool": "bool"}.get(self.type, "number")  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    expression: Expression
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """SPEC §2.3: rows scored one by one, grouped by the key, their scores combined, then tiered."""
+
+    by: str
+    method: Literal["mean", "min", "max", "median"]
+    odd_count: bool = False
+    line: int = 0
+
+    @property
+    def even_count_code(self) -> str:
+        return f"{self.by}:even_count"
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    name: str
+    version: int
+    key: str
+    inputs: tuple[Input, ...]
+    scores: tuple[Score, ...]
+    tiers: tuple[Tier, ...]  # rank order: override-only tiers first, then the tiering's
+    tiering: Tiering
+    overrides: tuple[Override, ...] = ()
+    actions: tuple[ActionColumn, ...] = ()
+    derived: tuple[Derived, ...] = ()
+    passthrough: Literal["all"] | tuple[str, ...] = "all"
+    description: str | None = None
+    expectations: str | None = None
+    aggregate: Aggregate | None = None
+    source: str = "<scorecard>"
+    sha256: str = ""
+
+    def input(self, name: str) -> Input:
+        for spec in self.inputs:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.inputs)
+
+    @property
+    def components(self) -> tuple[Component, ...]:
+        return tuple(c for score in self.scores for c in score.components)
+
+    def tier(self, code: str) -> Tier:
+        for tier in self.tiers:
+            if tier.code == code:
+                return tier
+        raise KeyError(code)
+
+    def score(self, name: str) -> Score:
+        for score in self.scores:
+            if score.name == name:
+                return score
+        raise KeyError(name)

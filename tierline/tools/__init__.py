@@ -1,0 +1,1 @@
+"""Tools around a run: `explain`, `demo` and its synthetic registers, the human summary."""

@@ -1,0 +1,390 @@
+"""`tierline explain`: one entity's component points, score, override, tier, reasons and errors.
+
+`explain` decides every row exactly as `tierline run` does, by running run's own steps: the same
+partitions, the same validation suite and mode (default `fast`), learned over the whole register
+first as run learns it (the values a `unique` check finds repeated anywhere, GX's whole-column
+`unique` verdicts, the valid values a quantile tiering ranks, the entities an aggregating
+scorecard forms), and then the same task function (`tierline.pipeline.task.validated`) on each partition
+that holds the key. So a row `run` quarantines is shown quarantined with the same codes, and a row
+it scores is shown with the tier it is written under. `--json` prints one JSON object per matching
+row instead of the tables (see `row_record`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from tierline.pipeline.aggregate import Entities, group_entities, rows_compiled
+from tierline.compiler import Compiled, compile_scorecard, quantile_limits
+from tierline.pipeline.encode import Evaluation
+from tierline.pipeline.inputs import read_partition, resolve_inputs
+from tierline.pipeline.outputs import error_lists
+from tierline.pipeline.partitions import Partition, plan_partitions
+from tierline.pipeline.register import check_register
+from tierline.tools.summary import unwrapped
+from tierline.pipeline.task import (
+    Shared, validated, candidate_counts_task, population_task, row_scores_task, unique_columns_task,
+    unique_hashes_task,
+)
+from tierline.pipeline.validate import (
+    HashSpill, ValidationMode, candidates, duplicated_values, gx_unique_masks, plan_validation,
+)
+from tierline.errors import InputError, UsageError
+from tierline.scorecard.load import load_scorecard
+
+VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
+
+
+@dataclass(eq=False)  # compared by identity: the rows of one partition
+class Matches:
+    """The rows of one partition that carry a wanted key, and run's evaluation of them."""
+
+    partition: Partition
+    positions: np.ndarray  # in the partition
+    rows: pa.Table
+    evaluation: Evaluation  # of these rows (an aggregating scorecard's: of the rows, untiered)
+    entity: np.ndarray  # aggregate: each row's entity, -1 for a row quarantined on its own
+
+
+@dataclass(frozen=True)
+class Row:
+    """One matching row: the `i`-th of `matches`, whose key is `key`."""
+
+    matches: Matches
+    i: int
+    key: Any
+
+
+def explain(scorecard_path: str, inputs: Sequence[str], keys: str | Sequence[str], console: Console | None = None,
+            validation: str = "fast", as_json: bool = False) -> int:
+    """Show how the rows with each of `keys` are scored: tables, or with `as_json` one JSON object a row."""
+    if validation not in VALIDATION_MODES:
+        raise UsageError(f"--validation must be one of {', '.join(VALIDATION_MODES)}")
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    console = unwrapped(console or Console())
+    scorecard = load_scorecard(scorecard_path)
+    files = resolve_inputs(list(inputs))
+    if not sum(f.num_rows for f in files):
+        raise InputError(f"{', '.join(inputs)}: the input holds no rows")
+    compiled = compile_scorecard(scorecard)
+    check_register(compiled, files)
+    typed = _typed_keys(keys, files[0].schema.field(scorecard.key).type)
+    wanted = pa.array(list(dict.fromkeys(typed)), type=_decoded_type(files[0].schema.field(scorecard.key).type))
+    partitions = plan_partitions(files)
+    plan, compiled = plan_validation(compiled, validation, files[0].schema)
+    shared = _learned_from_register(Shared(compiled, plan), partitions)
+    found = [m for m in _each(lambda p: _matches(shared, p, wanted), partitions) if m is not None]
+    by_key = _rows_by_key(found, scorecard.key, wanted)
+    missing = [key for key, value in zip(keys, typed) if not by_key.get(value)]
+    if missing:
+        more = f" (and {len(missing) - 1} more of the keys asked for)" if len(missing) > 1 else ""
+        raise InputError(f"no row has {scorecard.key} = {missing[0]!r} in {', '.join(inputs)}{more}")
+    if as_json:
+        for rows in by_key.values():
+            for row in rows:
+                # plain print: rich would wrap on a terminal and read `:name:` as an emoji
+                print(json.dumps(row_record(shared, row), ensure_ascii=False), file=console.file)
+        return 0
+    if shared.population is not None:
+        console.print(f"quantiles over {len(shared.population):,} valid entities (after --validation {validation})")
+    for key, rows in by_key.items():
+        if scorecard.aggregate is not None:
+            _print_entity(shared, rows, key, console)
+            continue
+        for row in rows:
+            evaluation = row.matches.evaluation
+            errors = error_lists(compiled, evaluation.errors[:, [row.i]]).to_pylist()[0]
+            console.print(_points_table(compiled, row.matches.rows, evaluation, [row.i], f"{scorecard.key} = {key}"))
+            _print_scores(compiled, evaluation, row.i, console)
+            _print_outcome(compiled, evaluation, row.i, errors, console)
+    return 0
+
+
+def _rows_by_key(found: list[Matches], key_column: str, wanted: pa.Array) -> dict[Any, list[Row]]:
+    """The matching rows grouped by key, keys in the order asked, rows in input order."""
+    by_key: dict[Any, list[Row]] = {value: [] for value in wanted.to_pylist()}
+    for matches in found:
+        for i, value in enumerate(_decoded(matches.rows.column(key_column)).to_pylist()):
+            by_key[value].append(Row(matches, i, value))
+    return by_key
+
+
+# --- what run learns from the whole register before it scores --------------------------------------
+
+
+def _learned_from_register(shared: Shared, partitions: list[Partition]) -> Shared:
+    """`shared` with everything `run` gathers from every partition before its final scoring pass."""
+    plan, scorecard = shared.validation, shared.compiled.scorecard
+    offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
+    if plan.unique_positions and plan.mode == "gx":
+        pieces = _each(lambda p: unique_columns_task(shared, p), partitions)
+        shared = replace(shared, unique_masks=gx_unique_masks(plan, pieces), offsets=offsets)
+    elif plan.unique_positions:
+        shared = replace(shared, duplicates=_register_duplicates(shared, partitions))
+    elif plan.mode == "gx":
+        shared = replace(shared, offsets=offsets)
+    if scorecard.aggregate is not None:
+        rows = _each(lambda p: row_scores_task(shared, p), partitions)
+        entities, fates = group_entities(shared.compiled, rows)
+        shared = replace(shared, entities=entities, fates=tuple(fates))
+    elif scorecard.tiering.kind == "quantiles":
+        values = _each(lambda p: population_task(shared, p), partitions)
+        population = np.sort(np.concatenate(values)) if values else np.zeros(0)
+        shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))
+    return shared
+
+
+def _register_duplicates(shared: Shared, partitions: list[Partition]) -> dict[int, pa.Array]:
+    """Per `unique` check, the values repeated anywhere in the register, found as run finds them:
+    hashes spilled by bucket, repeated hashes, then exact counts of only those candidates."""
+    plan = shared.validation
+    duplicates = {p: pa.array([], pa.null()) for p in plan.unique_positions}
+    with tempfile.TemporaryDirectory(prefix="tierline-explain-") as scratch:
+        spill = HashSpill.plan(scratch, sum(p.num_rows for p in partitions))
+        _each(lambda p: unique_hashes_task(shared, p, spill), partitions)
+        repeated = candidates(plan, spill, len(partitions))
+    if repeated:
+        counts = _each(lambda p: candidate_counts_task(shared, p, repeated), partitions)
+        duplicates.update(duplicated_values(plan, counts))
+    return duplicates
+
+
+def _each(function: Callable[[Partition], Any], partitions: Sequence[Partition]) -> list[Any]:
+    """`function` over every partition on threads (the kernels release the GIL), in partition order."""
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(function, partitions))
+
+
+def _matches(shared: Shared, partition: Partition, wanted: pa.Array) -> Matches | None:
+    """The wanted keys' rows in one partition, evaluated on the whole partition as run's task does."""
+    key = shared.compiled.scorecard.key
+    hits = pc.is_in(_decoded(read_partition(partition, [key]).column(key)), value_set=wanted)
+    positions = np.flatnonzero(pc.fill_null(hits, False).to_numpy(zero_copy_only=False))
+    if not len(positions):
+        return None
+    table = read_partition(partition, None)
+    evaluation, _ = validated(shared, partition, table)
+    entity = np.full(len(positions), -1, dtype=np.int64)
+    if shared.entities is not None:  # each valid row's entity, from the fates of run's grouping
+        valid = np.flatnonzero(~evaluation.invalid)
+        place = np.searchsorted(valid, positions)
+        is_valid = place < len(valid)
+        is_valid[is_valid] = valid[place[is_valid]] == positions[is_valid]
+        entity[is_valid] = shared.fates[partition.index].entity[place[is_valid]]
+    return Matches(partition, positions, table.take(pa.array(positions)), _subset(evaluation, positions), entity)
+
+
+def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return column.cast(_decoded_type(column.type))
+
+
+def _decoded_type(type_: pa.DataType) -> pa.DataType:
+    return type_.value_type if pa.types.is_dictionary(type_) else type_
+
+
+def _subset(evaluation: Evaluation, positions: np.ndarray) -> Evaluation:
+    return Evaluation(values=evaluation.values[:, positions], points=evaluation.points[:, positions],
+                      tier=evaluation.tier[positions], override=evaluation.override[positions],
+                      reasons=evaluation.reasons[:, positions], errors=evaluation.errors[:, positions])
+
+
+def _typed_keys(values: Sequence[str], type_: pa.DataType) -> list[Any]:
+    """Each key asked for as a value of the key column's type."""
+    value_type = _decoded_type(type_)
+    typed = []
+    for value in values:
+        try:
+            typed.append(pc.cast(pa.scalar(value), value_type).as_py())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise InputError(f"--key {value!r} cannot be read as the key column's type {type_}") from None
+    return typed
+
+
+# --- --json ---------------------------------------------------------------------------------------
+
+
+def row_record(shared: Shared, row: Row) -> dict[str, Any]:
+    """One matching row as `--json` prints it.
+
+    `key` is the row's key value, `input` and `row` (0-based, in that file) say which row; `quarantined` and `errors` (the codes
+    of its `errors` column in the quarantine) what run does with it; for a scored row `tier`,
+    `label`, `rank`, `override`, `reasons`, and the action and derived values of its output row
+    (null for a quarantined one, whose `override` is still the one that held). `scores` (by output
+    column) and `points` (by component) are the row's own. An aggregating scorecard's row adds
+    `entity`: the group's `rows` and combined `scores`, whose tier the row's fields then show.
+    """
+    compiled = shared.compiled
+    matches, i = row.matches, row.i
+    partition, position = matches.partition, int(matches.positions[i])
+    row_errors = error_lists(compiled, matches.evaluation.errors[:, [i]]).to_pylist()[0]
+    record: dict[str, Any] = {"key": _json_value(row.key), "input": partition.path,
+                              "row": partition.first_row + position}
+    record.update(_scores_and_points(compiled, matches.evaluation, i))
+    outcome, column, errors = matches.evaluation, i, row_errors
+    if shared.entities is not None and matches.entity[i] >= 0:
+        entities: Entities = shared.entities
+        outcome, column = entities.evaluation, int(matches.entity[i])
+        errors = error_lists(compiled, outcome.errors[:, [column]]).to_pylist()[0]
+        record["entity"] = {"rows": int(entities.rows[column]),
+                            "scores": _scores_and_points(compiled, outcome, column)["scores"]}
+    record.update(_outcome(compiled, outcome, column, errors))
+    return record
+
+
+def _json_value(value: Any) -> Any:
+    """A key as JSON holds it: dates and times in ISO form, bytes as text."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _scores_and_points(compiled: Compiled, evaluation: Evaluation, i: int) -> dict[str, Any]:
+    slot = {name: s for s, name in enumerate(compiled.slot_names)}
+    scorecard = compiled.scorecard
+    return {"scores": {s.output_column: _number(float(evaluation.values[slot[s.name], i])) for s in scorecard.scores},
+            "points": {c.name: _number(float(evaluation.points[n, i])) for n, c in enumerate(scorecard.components)}}
+
+
+def _outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str]) -> dict[str, Any]:
+    scorecard = compiled.scorecard
+    o = int(evaluation.override[i])
+    record: dict[str, Any] = {"quarantined": bool(errors), "errors": errors,
+                              "override": scorecard.overrides[o].name if o >= 0 else None,
+                              "tier": None, "label": None, "rank": None, "reasons": None, "actions": None,
+                              "derived": None}
+    t = int(evaluation.tier[i])
+    if errors or t < 0:
+        return record
+    slot = {name: s for s, name in enumerate(compiled.slot_names)}
+    tier = scorecard.tiers[t]
+    record.update(tier=tier.code, label=tier.label, rank=tier.rank,
+                  reasons=[scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0],
+                  actions={a.name: a.values[t] for a in scorecard.actions},
+                  derived={d.name: _derived_value(d, float(evaluation.values[slot[d.name], i]))
+                           for d in scorecard.derived})
+    return record
+
+
+def _derived_value(derived: Any, value: float) -> float | bool | None:
+    if math.isnan(value):
+        return None
+    return value == 1.0 if derived.expression.type == "bool" else value
+
+
+# --- the tables ---------------------------------------------------------------------------------
+
+
+def _format(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "null"
+    return f"{value:g}"
+
+
+def _points_table(compiled: Compiled, rows: pa.Table, evaluation: Evaluation, indexes: list[int], title: str,
+                  first_row: int = 1) -> Table:
+    scorecard = compiled.scorecard
+    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    table = Table(title=escape(f"{scorecard.name} v{scorecard.version} · {title}"))
+    if not scorecard.components:  # tiers from inputs or rules alone: show the inputs they read
+        table.add_column("input")
+        table.add_column("value")
+        for i in indexes:
+            for name in scorecard.input_names:
+                table.add_row(name, escape(repr(rows.column(name)[i].as_py())))
+        return table
+    columns = (["row"] if len(indexes) > 1 or scorecard.aggregate else []) + [
+        "score", "component", "input", "value", "points", "weight", "weighted"]
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("points", "weight", "weighted") else "left")
+    for n, i in enumerate(indexes):
+        record = {name: rows.column(name)[i].as_py() for name in scorecard.input_names}
+        for c, component in enumerate(scorecard.components):
+            points = float(evaluation.points[c, i])
+            cells = [component.score, component.name, component.input, escape(repr(record[component.input])),
+                     _format(points), f"{component.weight:g}", _format(points * component.weight)]
+            table.add_row(*([str(first_row + n)] if columns[0] == "row" else []), *cells)
+        if columns[0] == "row":
+            for score in scorecard.scores:
+                table.add_row(str(first_row + n), score.name, f"({score.combine})", "", "",
+                              _format(float(evaluation.values[slot[score.name], i])), "", "", style="bold")
+    return table
+
+
+def _print_scores(compiled: Compiled, evaluation: Evaluation, i: int, console: Console, how: str = "") -> None:
+    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    for score in compiled.scorecard.scores:
+        rounding = "" if score.round is None else f", round {score.round}"
+        console.print(f"{score.output_column} ({how or score.combine}{rounding}) = "
+                      f"{_format(float(evaluation.values[slot[score.name], i]))}")
+
+
+def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str], console: Console) -> None:
+    scorecard = compiled.scorecard
+    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    o = int(evaluation.override[i])
+    held = f"{scorecard.overrides[o].name} ({scorecard.overrides[o].when.text})" if o >= 0 else "none"
+    console.print(f"override: {escape(held)}")
+    t = int(evaluation.tier[i])
+    if errors:
+        console.print(f"[bold red]invalid[/]: quarantined with {', '.join(errors)}")
+    elif t >= 0:
+        tier = scorecard.tiers[t]
+        console.print(f"tier: [bold]{tier.code}[/] {escape(tier.label)} (rank {tier.rank})")
+        reasons = [scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0]
+        console.print(f"reasons: {', '.join(reasons) if reasons else 'none'}")
+        for action in scorecard.actions:
+            value = action.values[t]
+            console.print(f"{action.name}: {str(value).lower() if isinstance(value, bool) else value}", markup=False)
+        for derived in scorecard.derived:
+            value = float(evaluation.values[slot[derived.name], i])
+            shown = (_format(value) if derived.expression.type != "bool" or math.isnan(value)
+                     else "true" if value == 1.0 else "false")
+            console.print(f"{derived.name} = {shown}  ({derived.expression.text})", markup=False)
+
+
+def _print_entity(shared: Shared, rows: list[Row], key: Any, console: Console) -> None:
+    """An aggregating scorecard: every row of the entity, then the group's outcome (SPEC §2.3)."""
+    compiled = shared.compiled
+    scorecard = compiled.scorecard
+    rows_plan = rows_compiled(compiled)
+    shown = 0
+    for matches in dict.fromkeys(row.matches for row in rows):  # its partitions, in input order
+        indexes = [row.i for row in rows if row.matches is matches]
+        errors = error_lists(compiled, matches.evaluation.errors[:, indexes]).to_pylist()
+        console.print(_points_table(rows_plan, matches.rows, matches.evaluation, indexes,
+                                    f"{scorecard.key} = {key} in {matches.partition.path}", first_row=shown + 1))
+        for n, row_errors in enumerate(errors):
+            if row_errors:
+                console.print(f"row {shown + n + 1}: [bold red]invalid[/], quarantined with {', '.join(row_errors)}; "
+                              "it leaves the group")
+        shown += len(indexes)
+    entity = next((int(row.matches.entity[row.i]) for row in rows if row.matches.entity[row.i] >= 0), -1)
+    if entity < 0:
+        console.print("no valid row: the entity is not scored")
+        return
+    entities: Entities = shared.entities
+    aggregate = scorecard.aggregate
+    outcome = entities.evaluation
+    console.print(f"entity: {int(entities.rows[entity])} valid rows, scores combined by {aggregate.method}"
+                  f"{' (odd_count)' if aggregate.odd_count else ''}")
+    _print_scores(compiled, outcome, entity, console, how=f"{aggregate.method} of the rows")
+    _print_outcome(compiled, outcome, entity, error_lists(compiled, outcome.errors[:, [entity]]).to_pylist()[0],
+                   console)

@@ -1,0 +1,155 @@
+"""Building a checked `Scorecard`, last stage: overrides, action and derived columns, passthrough,
+aggregation, and `Builder.build`, which runs every stage in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+from tierline.scorecard.expressions import ValueType
+from tierline.scorecard.model import (
+    ActionColumn,
+    Aggregate,
+    Derived,
+    Score,
+    Scorecard,
+    Tier,
+)
+from tierline.scorecard.limits import quote
+from tierline.scorecard.problems import Path_
+from tierline.scorecard.build_tiering import TieringBuilder
+
+
+class Builder(TieringBuilder):
+    def build_actions(self, tiers: tuple[Tier, ...]) -> tuple[ActionColumn, ...]:
+        raw = self.spec.actions
+        if not raw:
+            return ()
+        codes = [t.code for t in tiers]
+        for code in raw:
+            if code not in codes:
+                self.add(("actions", code), f"actions name tier {quote(code)}, which is not a tier of this scorecard")
+        missing = [code for code in codes if code not in raw]
+        if missing:
+            self.add(("actions",), f"actions must list every tier; missing: {', '.join(missing)}")
+            return ()
+        columns = list(dict.fromkeys(column for code in codes for column in raw[code]))
+        result = []
+        for column in columns:
+            first = next(code for code in codes if column in raw[code])
+            self.check_column_name(column, f"action column {quote(column)}", ("actions", first, column))
+            values = []
+            for code in codes:
+                if column not in raw[code]:
+                    self.add(("actions", code), f"tier {quote(code)} lacks action column {quote(column)} (every tier needs the same columns)")
+                values.append(raw[code].get(column))
+            kinds = {("bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "float" if isinstance(v, float) else "string")
+                     for v in values if v is not None}
+            if kinds <= {"int"} and kinds:
+                kind = "int"
+            elif kinds and kinds <= {"int", "float"}:
+                kind = "float"
+            elif len(kinds) == 1:
+                kind = kinds.pop()
+            elif not kinds:
+                kind = "string"
+            else:
+                self.add(("actions",), f"action column {quote(column)} mixes types ({', '.join(sorted(kinds))}) across tiers")
+                continue
+            if kind == "float":
+                values = [None if v is None else float(v) for v in values]
+            result.append(ActionColumn(name=column, type=kind, values=tuple(values)))  # type: ignore[arg-type]
+        return tuple(result)
+
+    def check_column_name(self, column: str, what: str, path: Path_) -> bool:
+        """An action or derived column needs a name of its own among inputs, scores and output columns."""
+        if not column.isidentifier():
+            self.add(path, f"{what} must be an identifier (letters, digits, _) so expressions can name it")
+            return False
+        holder = self.claim(column, what)
+        if column in self.inputs or column in self.score_names:
+            kind = "an input" if column in self.inputs else "a score"
+            self.add(path, f"{what} has the name of {kind}; expressions could not tell them apart")
+            return False
+        if holder is not None:
+            self.add(path, f"{what} has the name of {holder}; the output would hold two columns named {quote(column)}")
+            return False
+        return True
+
+    def build_passthrough(self) -> Any:
+        """`all`, or the listed columns: each once, the key among them, none named like an output column."""
+        passthrough = self.spec.passthrough
+        if not isinstance(passthrough, list):
+            return passthrough
+        if self.spec.key not in passthrough:
+            self.add(("passthrough",), f"passthrough must include the key column {quote(self.spec.key)}")
+        listed: set[str] = set()
+        for index, column in enumerate(passthrough):
+            path = ("passthrough", index)
+            if column in listed:
+                self.add(path, f"passthrough lists {quote(column)} twice")
+            elif column in self.columns:
+                self.add(path, f"passthrough column {quote(column)} has the name of {self.columns[column]}; "
+                         f"the output would hold two columns named {quote(column)}")
+            listed.add(column)
+        return tuple(passthrough)
+
+    def build_derived(self, actions: tuple[ActionColumn, ...]) -> tuple[Derived, ...]:
+        extra: dict[str, ValueType] = {a.name: a.value_type for a in actions}
+        result = []
+        for name, text in (self.spec.derived or {}).items():
+            path = ("derived", name)
+            if not self.check_column_name(name, f"derived column {quote(name)}", path):
+                continue
+            expression = self.expression(str(text), path, extra, "derived")
+            if expression is not None:
+                result.append(Derived(name=name, expression=expression))
+                extra[name] = expression.type
+        return tuple(result)
+
+    def build_aggregate(self, scores: tuple[Score, ...]) -> Aggregate | None:
+        raw = self.spec.aggregate
+        if raw is None:
+            return None
+        path = ("aggregate",)
+        if raw.by != self.spec.key:
+            self.add(path + ("by",), f"aggregate by {quote(raw.by)}: rows are grouped by the key, so `by` must be {quote(self.spec.key)}")
+        if not scores:
+            self.add(path, "aggregate combines the rows' scores, and this scorecard defines no score")
+        key = self.inputs.get(self.spec.key)
+        if key is not None and not key.required:
+            self.add(("inputs", self.spec.key), f"aggregate groups rows by {quote(self.spec.key)}: declare it `required: true` "
+                     "(a row without a key belongs to no entity)")
+        return Aggregate(by=raw.by, method=raw.score, odd_count=raw.odd_count, line=self.line(path))
+
+    def build(self) -> Scorecard | None:
+        spec = self.spec
+        inputs = self.build_inputs()
+        scores = self.build_scores()
+        aggregate = self.build_aggregate(scores)
+        produced, tiering = self.build_tiering()
+        if tiering is None:
+            return None  # overrides and actions name tiers: checking them now would only echo this
+        tiers = self.build_tier_table(produced)
+        overrides = self.build_overrides(tiers)
+        for score in scores:  # their names are checked in build_scores; these are the columns they write
+            self.claim(score.output_column, f"the column of score {quote(score.name)}")
+            for component in score.components:
+                self.claim(component.output_column, f"the points column of component {quote(component.name)}")
+                if component.output_column in self.inputs:
+                    self.add(("inputs", component.output_column), f"input {quote(component.output_column)} has the name "
+                             f"of the points column of component {quote(component.name)}")
+            if score.output_column in self.inputs and score.output_column != score.name:  # else said already
+                self.add(("inputs", score.output_column), f"input {quote(score.output_column)} has the name of the "
+                         f"column of score {quote(score.name)}")
+        actions = self.build_actions(tiers)
+        derived = self.build_derived(actions)
+        passthrough = self.build_passthrough()
+        if tiering is None or self.problems.errors:
+            return None
+        return Scorecard(
+            name=spec.scorecard, version=spec.version, key=spec.key, inputs=inputs, scores=scores,
+            tiers=tiers, tiering=tiering, overrides=overrides, actions=actions, derived=derived,
+            passthrough=passthrough, description=spec.description, expectations=spec.expectations,
+            aggregate=aggregate, source=self.source, sha256=self.sha256,
+        )

@@ -31,7 +31,7 @@ def _setuptools_builds_here() -> bool:
         version("wheel")
     except (PackageNotFoundError, ValueError):
         return False
-    return major >= 69
+    return major >= 77
 
 
 def _build_wheel(tmp: Path) -> Path:

@@ -30,7 +30,7 @@ class RunResult:
         run_id: the run's id, also written into every output row (`run_id` column).
         period: the period published.
         scorecard: the scorecard's name; `scorecard_version` its version.
-        output_dir: the output directory given (`--output`).
+        output_dir: the output directory (`--output`), made absolute; every path below is in it.
         data_path: `output_dir/period=<P>`, the Hive partitions `tier=<code>/part-*.parquet`.
         manifest_path: `output_dir/_manifests/period=<P>.json`, the run's manifest.
         quarantine_path: `output_dir/_quarantine/period=<P>`, the invalid rows with their `errors`.
@@ -66,14 +66,17 @@ class RunResult:
         """The result of a run from the pipeline's `RunSummary` (its manifest and the SPEC §4 paths)."""
         manifest = summary.manifest
         counts = manifest["counts"]
-        output_dir = Path(summary.output_dir)
+        # Absolute, so a scheduler can hand them to a task with another working directory; the
+        # public paths of SPEC §4 (links to the current version), which stay valid for readers.
+        output_dir = Path(summary.output_dir).absolute()
         name = f"period={summary.period}"
+        manifest_path = output_dir / "_manifests" / f"{name}.json"
+        quarantine_path = output_dir / "_quarantine" / name
         return cls(
             run_id=manifest["run_id"], period=summary.period,
             scorecard=manifest["scorecard"]["name"], scorecard_version=manifest["scorecard"]["version"],
             output_dir=output_dir, data_path=output_dir / name,
-            manifest_path=output_dir / "_manifests" / f"{name}.json",
-            quarantine_path=output_dir / "_quarantine" / name,
+            manifest_path=manifest_path, quarantine_path=quarantine_path,
             input_rows=counts["input"], valid_rows=counts.get("scored_rows", counts["scored"]),
             scored=counts["scored"], quarantined_rows=counts["quarantined"],
             tiers=MappingProxyType({code: rows for code, _, rows in summary.tiers}),
@@ -128,10 +131,11 @@ def run(scorecard: str | Path, inputs: str | Path | Sequence[str | Path], output
         ScorecardError (2, nothing read or written), InputError and OutputError (3, nothing
         published). Signals are the caller's: unlike the command, `run` installs no handler.
 
-    Example:
-        >>> result = tierline.run("scorecards/equipment_abc.yaml", ["register/"], "out", period="2026-11")
-        >>> result.tiers                                      # doctest: +SKIP
-        mappingproxy({'A': 1234, 'B': 5678, 'C': 910})
+    Example::
+
+        result = tierline.run("scorecards/equipment_abc.yaml", ["register/"], "out", period="2026-11")
+        result.tiers            # {'A': 1234, 'B': 5678, 'C': 910}, in rank order
+        result.manifest_path    # out/_manifests/period=2026-11.json
     """
     from tierline.pipeline.partitions import DEFAULT_TARGET_ROWS
     from tierline.pipeline.run import RunOptions, run as run_pipeline

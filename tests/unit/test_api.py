@@ -110,3 +110,13 @@ def test_the_api_is_documented() -> None:
         assert "raise" in (function.__doc__ or "").lower()
     assert "exit_code" in (tierline.run.__doc__ or "")
     assert "manifest_path" in (tierline.RunResult.__doc__ or "")
+
+
+def test_paths_are_absolute_for_a_relative_output(register: list[Path], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = tierline.run(EQUIPMENT_ABC, register, "out", period="p")
+
+    assert result.output_dir == tmp_path / "out"
+    assert result.manifest_path.is_absolute() and result.manifest_path.is_file()

@@ -7,6 +7,8 @@ Every failure prints one line; `--debug` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 import traceback
@@ -27,6 +29,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tierline", description="Grade every entity of a Parquet register into tiers by a scorecard.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks (accepted anywhere on the line)")
+    parser.add_argument("--version", action="version", version=f"tierline {_package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="score a register and publish a period")
@@ -49,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="wait up to SECONDS for another run of the same output and period (default: fail at once)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary")
+    run.add_argument("--json", action="store_true",
+                     help="print one JSON object (counts, tiers, paths, run id) on stdout, nothing else")
 
     check = commands.add_parser("check", help="parse and lint scorecards")
     check.add_argument("scorecards", nargs="+")
@@ -82,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _package_version() -> str:
+    from tierline import __version__
+
+    return __version__
+
+
 def _run(args: argparse.Namespace) -> int:
     from tierline.pipeline.partitions import DEFAULT_TARGET_ROWS
     from tierline.tools.summary import print_summary
@@ -90,7 +101,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.wait < 0:
         raise UsageError(f"--wait must be 0 or more seconds, not {args.wait:g}")
-    with handle_signals():
+    # With --json, stdout carries the one JSON object: anything a library prints goes to stderr.
+    with handle_signals(), contextlib.redirect_stdout(sys.stderr if args.json else sys.stdout):
         summary = run(RunOptions(
             scorecard=args.scorecard, inputs=args.input, output=args.output, period=args.period,
             workers=args.workers, scheduler=args.scheduler, validation=args.validation,
@@ -98,7 +110,11 @@ def _run(args: argparse.Namespace) -> int:
             target_rows=DEFAULT_TARGET_ROWS if args.partition_rows is None else args.partition_rows,
             progress=not args.quiet, data_docs=args.data_docs, wait_seconds=args.wait,
         ))
-    if not args.quiet:
+    if args.json:
+        from tierline.api import RunResult
+
+        print(json.dumps(RunResult.from_summary(summary).to_json(), ensure_ascii=False))
+    elif not args.quiet:
         print_summary(summary)
         if "data_docs" in summary.manifest:
             print(f"data docs: {summary.manifest['data_docs']}")
@@ -106,30 +122,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_one(path: str) -> tuple["Scorecard | None", list[TierlineError]]:
-    """Everything `tierline run` decides about a scorecard before it reads a row: load, compile,
-    and plan the default (fast) validation, which reads the extra suite and compiles every check.
-    What passes here, a run compiles too."""
-    from tierline.errors import ScorecardError
-    from tierline.scorecard.load import check_scorecard
+    from tierline.api import lint
 
-    scorecard, errors = check_scorecard(path)
-    if errors:
-        return None, list(errors)
-    assert scorecard is not None
-    # imported once a scorecard loads: pyarrow takes a while
-    from tierline.validation.suite import load_extra_suite
-    from tierline.compiler import compile_scorecard
-    from tierline.pipeline.validate import plan_validation
-
-    try:
-        compiled = compile_scorecard(scorecard)
-        load_extra_suite(scorecard)  # its file and JSON first: a bad one is refused before GX is imported
-        plan_validation(compiled, "fast")
-    except ScorecardError as error:
-        if error.source is None:  # a check's own message, which knows the expectation but not the file
-            error = ScorecardError(error.detail, source=path, line=error.line)
-        return None, [error]
-    return scorecard, []
+    return lint(path)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -160,7 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore")
         os.environ.setdefault("PYTHONWARNINGS", "ignore")
     try:
-        args = _parser().parse_args([a for a in argv if a != "--debug"])
+        try:
+            args = _parser().parse_args([a for a in argv if a != "--debug"])
+        except SystemExit as done:  # --help and --version print and stop; errors raise UsageError
+            return int(done.code or 0)
         if args.command == "run":
             return _run(args)
         if args.command == "check":

@@ -46,3 +46,6 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     for code, rows in counts["errors"].items():
         console.print(f"  {code}: {rows:,}", markup=False)
     console.print(f"output: {summary.output_dir / ('period=' + summary.period)}", markup=False)
+    # the SPEC §4 path of the manifest, where a reader (or a scheduler) finds every count of the run
+    console.print(f"manifest: {summary.output_dir / '_manifests' / ('period=' + summary.period + '.json')}",
+                  markup=False)

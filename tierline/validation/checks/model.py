@@ -78,6 +78,12 @@ class CompiledCheck:
         """How messages name this check: its tierline code, else type and column."""
         return self.code or f"{self.expectation_type}({self.column})"
 
+    @property
+    def error_code(self) -> str:
+        """The code a failing row gets in the run's error table: its tierline code, else
+        `<column>:<type without expect_>` (as `tierline.validation.suite.tierline_code` names it)."""
+        return self.code or f"{self.column}:{self.expectation_type.removeprefix('expect_')}"
+
 
 @dataclass(frozen=True)
 class CompiledChecks:

@@ -767,9 +767,3 @@ class _Builder:
             passthrough=passthrough, description=spec.description, expectations=spec.expectations,
             aggregate=aggregate, source=self.source, sha256=self.sha256,
         )
-
-
-def iter_errors(paths: Iterable[str | Path]) -> Iterable[tuple[str, list[ScorecardError]]]:
-    for path in paths:
-        _, errors = check_scorecard(path)
-        yield str(path), errors

@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +41,9 @@ from tierline.compiler import Compiled
 from tierline.pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 - the tasks call it after the suite
 from tierline.errors import InputError
 from tierline.scorecard.model import Scorecard
+
+if TYPE_CHECKING:
+    from tierline.validation.checks import CompiledCheck, CompiledChecks
 
 
 class ValidationMode(StrEnum):
@@ -52,7 +55,7 @@ class ValidationMode(StrEnum):
 @dataclass(frozen=True)
 class ValidationPlan:
     mode: ValidationMode
-    checks: Any = None  # tierline.validation.checks.CompiledChecks, or None when validation is off
+    checks: CompiledChecks | None = None  # None when validation is off
     codes: tuple[str, ...] = ()  # the error code of each check
     bits: tuple[int, ...] = ()  # each check's bit in the run's error table
     unique_positions: tuple[int, ...] = ()
@@ -262,7 +265,7 @@ def _raise_missing_columns(plan: ValidationPlan, scorecard: Scorecard, view: pa.
             raise _column_failure(check, code, view, source)
 
 
-def _column_failure(check: Any, code: str, view: pa.Table, source: str) -> InputError:
+def _column_failure(check: CompiledCheck, code: str, view: pa.Table, source: str) -> InputError:
     from tierline.validation.checks import describe_column_failure
 
     return InputError(f"{source}: {describe_column_failure(check, view)}, so {code} fails for the whole column "

@@ -32,19 +32,6 @@ from tierline.validation.checks.column import GxColumn, gx_column
 if TYPE_CHECKING:
     from tierline.validation.checks.model import CompiledCheck
 
-# ---------------------------------------------------------------------------------------------------
-# Regular expressions: Python semantics, RE2 speed where it is provably the same
-#
-# GX runs `Series.str.contains(regex)` on object text, i.e. Python `re.search`, a backtracking
-# engine. RE2 (`pc.match_substring_regex`) runs in linear time and gives the same answers except
-# where it reads a construct differently, as pandas itself knows when it picks RE2 for its pyarrow
-# strings: lookarounds, backreferences, \u escapes and \s exist only in `re` (or differ); \w \d \b
-# are ASCII in RE2, so they agree only on ASCII data; `$` also matches before a final newline in
-# `re`, so it agrees only on data without newlines, unless it ends the pattern (below); `\Z` is
-# RE2's `\z`. Patterns whose meaning would depend on the engine (`[[:alpha:]]`, `a{,3}`) or that RE2
-# refuses (`(?x)`, atomic groups, possessive repeats) are refused at compile time, so an accepted
-# pattern has one meaning, Python's, whichever engine runs it. What RE2 cannot run is searched by
-# `re` itself under a time bound per value (`tierline.validation.bounded_re`).
 
 _END_ANCHOR = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
 _EMPTY_MIN_REPEAT = re.compile(r"(?<!\\)(?:\\\\)*\{,\d*\}")

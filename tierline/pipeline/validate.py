@@ -9,11 +9,15 @@ each unique column's values in every partition (spilled to the staging area by h
 memory does not grow with the register), the hashes seen twice are counted exactly in a second
 pass that runs only if there are any, and the duplicated values travel to the tasks.
 
-`--validation gx` runs Great Expectations itself on every partition (the frame is
-`tierline.validation.suite.frame_for_suite`, the conversion the fast checks answer to) and takes its
+`--validation gx` has Great Expectations itself (`tierline.validation.gx`, the one module of the run
+that imports GX to validate) judge every partition, on the frame the fast checks answer to
+(`tierline.validation.checks.pandas_frame` of the suite's table), and takes its
 `unexpected_index_list`s; `unique` expectations need the whole register, so a pre-pass gathers
 their columns and GX judges each over the whole column once. Both modes support the same
 expectation types (`tierline.validation.checks`); others are refused with a message naming them.
+
+This module is the shell: it plans, applies the verdicts to a partition's error bits and counts;
+the verdicts come from `tierline.validation`, which imports nothing from the pipeline.
 
 Policy: rows failing any check are quarantined; the run as a whole fails (exit 1) when the invalid
 fraction exceeds --max-invalid-fraction or an expectation that sets `mostly` below 1 falls under it.
@@ -26,10 +30,9 @@ since the register does not match the suite.
 from __future__ import annotations
 
 import os
-import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -38,6 +41,9 @@ from tierline.compiler import Compiled
 from tierline.pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 - the tasks call it after the suite
 from tierline.errors import InputError
 from tierline.scorecard.model import Scorecard
+
+if TYPE_CHECKING:
+    from tierline.validation.checks import CompiledCheck, CompiledChecks
 
 
 class ValidationMode(StrEnum):
@@ -49,7 +55,7 @@ class ValidationMode(StrEnum):
 @dataclass(frozen=True)
 class ValidationPlan:
     mode: ValidationMode
-    checks: Any = None  # tierline.validation.checks.CompiledChecks, or None when validation is off
+    checks: CompiledChecks | None = None  # None when validation is off
     codes: tuple[str, ...] = ()  # the error code of each check
     bits: tuple[int, ...] = ()  # each check's bit in the run's error table
     unique_positions: tuple[int, ...] = ()
@@ -82,10 +88,6 @@ def _configurations(scorecard: Scorecard, schema: pa.Schema | None) -> list[dict
     return suite_configurations(scorecard, schema)
 
 
-def _code(check: Any) -> str:
-    return check.code or f"{check.column}:{check.expectation_type.removeprefix('expect_')}"
-
-
 def plan_validation(compiled: Compiled, mode: str,
                     schema: pa.Schema | None = None) -> tuple[ValidationPlan, Compiled]:
     """The checks of `mode`, and `compiled` with their codes appended to its error table.
@@ -102,7 +104,7 @@ def plan_validation(compiled: Compiled, mode: str,
     generated_only = compiled.scorecard.expectations is None and mode is ValidationMode.FAST
     compile_ = compile_generated_checks if generated_only else compile_checks
     checks = compile_(configurations)
-    codes = tuple(_code(check) for check in checks)
+    codes = tuple(check.error_code for check in checks)
     error_codes = list(compiled.error_codes)
     for code in codes:
         if code not in error_codes:
@@ -263,7 +265,7 @@ def _raise_missing_columns(plan: ValidationPlan, scorecard: Scorecard, view: pa.
             raise _column_failure(check, code, view, source)
 
 
-def _column_failure(check: Any, code: str, view: pa.Table, source: str) -> InputError:
+def _column_failure(check: CompiledCheck, code: str, view: pa.Table, source: str) -> InputError:
     from tierline.validation.checks import describe_column_failure
 
     return InputError(f"{source}: {describe_column_failure(check, view)}, so {code} fails for the whole column "
@@ -299,69 +301,6 @@ def summary(plan: ValidationPlan, counts: Sequence[CheckCounts]) -> tuple[list[d
 
 # ------------------------------------------------------------------ --validation gx
 
-_GX_POSITION = "tierline_position"
-_gx_local = threading.local()
-
-
-def _batch_definition() -> Any:
-    """One ephemeral GX context per thread (contexts are not shared across threads)."""
-    if getattr(_gx_local, "batch_definition", None) is None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import (
-            DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
-
-        config = DataContextConfig(analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False),
-                                   store_backend_defaults=InMemoryStoreBackendDefaults())
-        context = gx.get_context(mode="ephemeral", project_config=config)
-        asset = context.data_sources.add_pandas("tierline").add_dataframe_asset("partition")
-        _gx_local.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-    return _gx_local.batch_definition
-
-
-def _gx_validate(plan: ValidationPlan, positions: Sequence[int], frame: Any) -> dict[int, Any]:
-    """GX's result for each of `positions` on `frame`, keyed by position."""
-    from great_expectations.core import ExpectationSuite
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    expectations = []
-    for position in positions:
-        entry = plan.configurations[position]
-        meta = {**(entry.get("meta") or {}), _GX_POSITION: position}
-        expectations.append(ExpectationConfiguration(type=entry["type"], kwargs=dict(entry["kwargs"]), meta=meta)
-                            .to_domain_obj())
-    suite = ExpectationSuite(name="tierline", expectations=expectations)
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    results = batch.validate(suite, result_format="COMPLETE")
-    by_position = {}
-    for result in results.results:
-        position = result.expectation_config.meta[_GX_POSITION]
-        raised = (result.exception_info or {}).get("raised_exception") or any(
-            isinstance(info, dict) and info.get("raised_exception") for info in (result.exception_info or {}).values())
-        if raised:
-            raise InputError(f"Great Expectations could not evaluate {plan.codes[position]}: "
-                             f"{_exception_message(result.exception_info)}")
-        by_position[position] = result
-    return by_position
-
-
-def _exception_message(info: Any) -> str:
-    if isinstance(info, dict):
-        if info.get("exception_message"):
-            return str(info["exception_message"]).splitlines()[0]
-        for value in info.values():
-            if isinstance(value, dict) and value.get("exception_message"):
-                return str(value["exception_message"]).splitlines()[0]
-    return "unknown error"
-
-
-def _mask(result: Any, rows: int) -> np.ndarray:
-    mask = np.zeros(rows, dtype=bool)
-    indexes = (result.result or {}).get("unexpected_index_list")
-    if indexes:
-        mask[np.asarray(indexes, dtype=np.int64)] = True
-    return mask
-
 
 def gx_unique_columns_task_values(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table) -> pa.Table:
     """Pre-pass of `gx` uniqueness: the unique columns of one partition, after defaults."""
@@ -373,19 +312,18 @@ def gx_unique_columns_task_values(plan: ValidationPlan, scorecard: Scorecard, ta
 def gx_unique_masks(plan: ValidationPlan, pieces: Sequence[pa.Table]) -> dict[int, np.ndarray]:
     """GX's `unique` verdicts over the whole register, one mask over all rows per unique check; none
     for a register of one partition, where GX judges `unique` with the partition's other checks."""
-    from tierline.validation.checks import pandas_frame
+    from tierline.validation.gx import register_unique_masks
 
     if len(pieces) == 1:
         return {}
-    whole = pandas_frame(pa.concat_tables(pieces))
-    results = _gx_validate(plan, plan.unique_positions, whole)
-    return {position: _mask(results[position], len(whole)) for position in plan.unique_positions}
+    return register_unique_masks(plan.checks, plan.configurations, plan.unique_positions, pieces)
 
 
 def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors: np.ndarray,
              unique_masks: Mapping[int, np.ndarray], offset: int, source: str) -> list[CheckCounts]:
     """`--validation gx` on one partition: GX's unexpected rows get their bits; returns the counts."""
     from tierline.validation.checks import REGEX, pandas_frame, screen_regex
+    from tierline.validation.gx import GxVerdict, validate_frame
     from tierline.validation.suite import suite_table
 
     view = suite_table(table, scorecard)
@@ -397,23 +335,16 @@ def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors
             _evaluated(scorecard, lambda: screen_regex(plan.checks[position], view))
     frame = pandas_frame(view)
     rows = len(frame)
-    results = _gx_validate(plan, local, frame)
+    verdicts = validate_frame(plan.checks, plan.configurations, local, frame)
+    for position, mask in unique_masks.items():
+        verdicts[position] = GxVerdict(mask[offset:offset + rows], failed_as_whole=False)
     counts = []
     for position, (check, code, bit) in enumerate(zip(plan.checks, plan.codes, plan.bits)):
-        column = check.column
-        nonnull = int(frame[column].notna().sum()) if column in frame.columns else 0
-        if position in unique_masks:
-            failures = unique_masks[position][offset:offset + rows]
-            failed_as_whole = False
-        else:
-            result = results[position]
-            failures = _mask(result, rows)
-            # GX lists the rows of a map verdict; a verdict on the column lists none
-            failed_as_whole = (check.expectation_type.judges_column and not result.success
-                               and "unexpected_index_list" not in (result.result or {}))
-            if failed_as_whole:
-                raise _column_failure(check, code, view, source)
-        if failures.any():
-            errors[bit >> 6] |= failures.astype(np.uint64) << np.uint64(bit & 63)
-        counts.append(CheckCounts(int(failures.sum()), nonnull, rows, failed_as_whole))
+        verdict = verdicts[position]
+        if verdict.failed_as_whole:
+            raise _column_failure(check, code, view, source)
+        if verdict.failures.any():
+            errors[bit >> 6] |= verdict.failures.astype(np.uint64) << np.uint64(bit & 63)
+        nonnull = int(frame[check.column].notna().sum()) if check.column in frame.columns else 0
+        counts.append(CheckCounts(int(verdict.failures.sum()), nonnull, rows, False))
     return counts

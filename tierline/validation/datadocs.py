@@ -22,6 +22,8 @@ The route, all of it GX 1.x API (GX renders every page; tierline only repoints t
   pages of earlier runs are kept) and rebuilds the index, which lists every stored result.
 - The pages it built get the site's own logo instead of GX's remote one (`_LOGO_BEACON`).
 
+What of GX's this relies on beyond its public API is listed in `tierline.validation.gx_internals`.
+
 Each `ExpectationValidationResult` carries the suite's configuration of its expectation, the run's
 verdict (`success`, as GX computes it from the same counts: `tierline.validation.checks.expectation_success`)
 and GX's BASIC result dict, computed by `map_result` exactly as `_format_map_output` does: per
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+from tierline.validation.checks.model import ExpectationType
 from tierline.validation.suite import tierline_code
 
 if TYPE_CHECKING:  # GX takes seconds to import: only building docs loads it
@@ -49,8 +52,6 @@ if TYPE_CHECKING:  # GX takes seconds to import: only building docs loads it
 
 DATASOURCE = "tierline"  # the name the result gives the data's source (the index shows the asset)
 SITE = "local_site"  # the site GX's file project declares
-_EXIST = "expect_column_to_exist"
-_NOT_NULL = "expect_column_values_to_not_be_null"
 # GX's TupleFilesystemStoreBackend refuses these in any part of a key (run name, batch id).
 _FORBIDDEN_IN_KEYS = ("/", "\\")
 
@@ -91,9 +92,9 @@ def map_result(element_count: int, unexpected_count: int, nonnull_count: int | N
 
 
 def _result_of(expectation_type: str, check: Mapping[str, Any]) -> dict[str, Any]:
-    if expectation_type == _EXIST:
+    if expectation_type == ExpectationType.EXIST:
         return {}  # GX reports only the verdict
-    if expectation_type == _NOT_NULL:
+    if expectation_type == ExpectationType.NOT_NULL:
         return map_result(check["rows"], check["unexpected"], None)
     return map_result(check["rows"], check["unexpected"], check["nonnull"])
 

@@ -58,6 +58,7 @@ import pyarrow.compute as pc
 
 from tierline.errors import ScorecardError, UsageError
 from tierline.scorecard.model import Input, Scorecard
+from tierline.validation.checks.model import ExpectationType
 
 if TYPE_CHECKING:  # GX takes seconds to import: only the functions that build suites load it
     import pandas as pd
@@ -130,34 +131,34 @@ def input_expectations(spec: Input, key: str, grouped: bool = False,
     """
     column = spec.name
 
-    def expectation(kind: str, check: str, **kwargs: Any) -> dict[str, Any]:
-        return {"type": kind, "kwargs": {"column": column, **kwargs}, "meta": {"tierline_code": f"{column}:{check}"}}
+    def expectation(kind: ExpectationType, check: str, **kwargs: Any) -> dict[str, Any]:
+        return {"type": str(kind), "kwargs": {"column": column, **kwargs}, "meta": {"tierline_code": f"{column}:{check}"}}
 
-    found = [expectation("expect_column_to_exist", "missing")]
+    found = [expectation(ExpectationType.EXIST, "missing")]
     if spec.value_type == "time" and _is_tz_aware(column_type):
         # pandas' tz-aware dtype matches no type-list name in GX 1.x; its scalar type is Timestamp
-        found.append(expectation("expect_column_values_to_be_of_type", "type", type_="Timestamp"))
+        found.append(expectation(ExpectationType.OF_TYPE, "type", type_="Timestamp"))
     elif spec.value_type == "text":
         # pandas 3 reads text as its `str` dtype, which no GX type-list name matches; `of_type`
         # compares the dtype's scalar type, and passes for both `str` and object columns of str.
-        found.append(expectation("expect_column_values_to_be_of_type", "type", type_="str"))
+        found.append(expectation(ExpectationType.OF_TYPE, "type", type_="str"))
     else:
-        found.append(expectation("expect_column_values_to_be_in_type_list", "type", type_list=type_list(spec)))
+        found.append(expectation(ExpectationType.IN_TYPE_LIST, "type", type_list=type_list(spec)))
     if spec.required and spec.default is None:  # a default fills every null first (SPEC §2.1)
-        found.append(expectation("expect_column_values_to_not_be_null", "not_null"))
+        found.append(expectation(ExpectationType.NOT_NULL, "not_null"))
     if spec.type == "float" or spec.min is not None or spec.max is not None:
         low, high = spec.min, spec.max
         if spec.type == "float":  # finite on both sides: ±inf is invalid (SPEC §2.1)
             low = -FINITE_MAX if low is None else low
             high = FINITE_MAX if high is None else high
-        found.append(expectation("expect_column_values_to_be_between", "between", min_value=low, max_value=high))
+        found.append(expectation(ExpectationType.BETWEEN, "between", min_value=low, max_value=high))
     if spec.values is not None:
         allowed = [value for value in spec.values if value is not None]  # nulls are not_null's business
-        found.append(expectation("expect_column_values_to_be_in_set", "in_set", value_set=allowed))
+        found.append(expectation(ExpectationType.IN_SET, "in_set", value_set=allowed))
     if (spec.unique or column == key) and not (grouped and column == key):
-        found.append(expectation("expect_column_values_to_be_unique", "unique"))
+        found.append(expectation(ExpectationType.UNIQUE, "unique"))
     if spec.regex is not None:
-        found.append(expectation("expect_column_values_to_match_regex", "regex", regex=spec.regex))
+        found.append(expectation(ExpectationType.REGEX, "regex", regex=spec.regex))
     return found
 
 
@@ -197,7 +198,7 @@ def suite_configurations(scorecard: Scorecard, schema: pa.Schema | None = None) 
     configurations = [c for spec in scorecard.inputs
                       for c in input_expectations(spec, scorecard.key, grouped, register_type(schema, spec.name))]
     extra = load_extra_suite(scorecard)
-    configurations += [{"type": "expect_column_to_exist", "kwargs": {"column": column},
+    configurations += [{"type": str(ExpectationType.EXIST), "kwargs": {"column": column},
                         "meta": {"tierline_code": f"{column}:missing"}}
                        for column in _undeclared_columns(scorecard, extra)]
     configurations += [{"type": c.type, "kwargs": dict(c.kwargs), "meta": dict(c.meta or {})} for c in extra]

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierline.compiler import Compiled
+from tierline.kernels.errorbits import rows_with_error
 from tierline.pipeline.encode import Evaluation
 
 QUARANTINE_ERRORS = "errors"  # the column a quarantined row gains: its error codes (SPEC §4)
@@ -70,9 +71,7 @@ def error_lists(compiled: Compiled, errors: np.ndarray) -> pa.Array:
     n_codes = len(compiled.error_codes)
     bits = np.empty((n_codes, errors.shape[1]), dtype=np.int16)
     for code in range(n_codes):
-        word = errors[code >> 6]
-        hit = (word >> np.uint64(code & 63)) & np.uint64(1)
-        bits[code] = np.where(hit != 0, code, -1)
+        bits[code] = np.where(rows_with_error(errors, code), code, -1)
     return _list_of_names(bits, list(compiled.error_codes))
 
 

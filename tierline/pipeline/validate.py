@@ -37,6 +37,7 @@ import pyarrow as pa
 from tierline.compiler import Compiled
 from tierline.pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 - the tasks call it after the suite
 from tierline.errors import InputError
+from tierline.kernels.errorbits import set_error_rows
 from tierline.scorecard.model import Scorecard
 
 
@@ -247,7 +248,7 @@ def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, er
         if check.expectation_type.judges_column and outcome.failed_as_whole:
             raise _column_failure(check, code, view, source)
         if outcome.unexpected_count:
-            errors[bit >> 6] |= outcome.failures.astype(np.uint64) << np.uint64(bit & 63)
+            set_error_rows(errors, bit, outcome.failures)
         counts.append(CheckCounts(outcome.unexpected_count, outcome.nonnull_count, outcome.total_count,
                                   outcome.failed_as_whole))
     return counts
@@ -414,6 +415,6 @@ def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors
             if failed_as_whole:
                 raise _column_failure(check, code, view, source)
         if failures.any():
-            errors[bit >> 6] |= failures.astype(np.uint64) << np.uint64(bit & 63)
+            set_error_rows(errors, bit, failures)
         counts.append(CheckCounts(int(failures.sum()), nonnull, rows, failed_as_whole))
     return counts

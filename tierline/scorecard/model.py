@@ -7,6 +7,7 @@ Lines are kept so that later stages (and `tierline check`) can still point at th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal, Union
 
 from tierline.scorecard.expressions import Node, ValueType
@@ -123,13 +124,23 @@ class Scale:
     line: int = 0
 
 
+class TieringKind(StrEnum):
+    """The four tierings (SPEC §2.5); every tiering carries its own as `kind`, which is what
+    compiler and pipeline decide on."""
+
+    LEVELS = "levels"
+    RULES = "rules"
+    MATRIX = "matrix"
+    QUANTILES = "quantiles"
+
+
 @dataclass(frozen=True)
 class LevelTiering:
     by: str
     by_score: bool  # by names a score (reasons apply) rather than an input
     levels: tuple[Level, ...]
     scale: Scale | None = None
-    kind: Literal["levels"] = "levels"
+    kind: Literal[TieringKind.LEVELS] = TieringKind.LEVELS
 
 
 @dataclass(frozen=True)
@@ -143,7 +154,7 @@ class Rule:
 class RuleTiering:
     hit: Literal["first", "unique"]
     rules: tuple[Rule, ...]
-    kind: Literal["rules"] = "rules"
+    kind: Literal[TieringKind.RULES] = TieringKind.RULES
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,7 @@ class MatrixTiering:
     rows: Axis
     cols: Axis
     cells: tuple[tuple[str, ...], ...]  # cells[row level][col level] = tier code
-    kind: Literal["matrix"] = "matrix"
+    kind: Literal[TieringKind.MATRIX] = TieringKind.MATRIX
 
 
 @dataclass(frozen=True)
@@ -179,7 +190,7 @@ class QuantileTiering:
     by_score: bool
     order: Literal["desc", "asc"]
     quantiles: tuple[Quantile, ...]
-    kind: Literal["quantiles"] = "quantiles"
+    kind: Literal[TieringKind.QUANTILES] = TieringKind.QUANTILES
 
 
 Tiering = Union[LevelTiering, RuleTiering, MatrixTiering, QuantileTiering]

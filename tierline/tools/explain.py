@@ -43,6 +43,7 @@ from tierline.pipeline.validate import (
 )
 from tierline.errors import InputError, UsageError
 from tierline.scorecard.load import load_scorecard
+from tierline.scorecard.model import TieringKind
 
 VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
@@ -139,7 +140,7 @@ def _learned_from_register(shared: Shared, partitions: list[Partition]) -> Share
         rows = _each(lambda p: row_scores_task(shared, p), partitions)
         entities, fates = group_entities(shared.compiled, rows)
         shared = replace(shared, entities=entities, fates=tuple(fates))
-    elif scorecard.tiering.kind == "quantiles":
+    elif scorecard.tiering.kind == TieringKind.QUANTILES:
         values = _each(lambda p: population_task(shared, p), partitions)
         population = np.sort(np.concatenate(values)) if values else np.zeros(0)
         shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))

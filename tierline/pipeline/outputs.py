@@ -99,7 +99,7 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
     if sc.aggregate is not None:
         assert group_rows is not None, "an aggregating scorecard's rows need their group sizes"
         columns.append(pa.array(group_rows[rows].astype(np.int64)))
-    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    slot = compiled.slot_of
     for score in sc.scores:
         columns.append(_float_column(evaluation.values[slot[score.name], rows]))
     for c in range(len(sc.components)):

@@ -83,10 +83,6 @@ def _configurations(scorecard: Scorecard, schema: pa.Schema | None) -> list[dict
     return suite_configurations(scorecard, schema)
 
 
-def _code(check: Any) -> str:
-    return check.code or f"{check.column}:{check.expectation_type.removeprefix('expect_')}"
-
-
 def plan_validation(compiled: Compiled, mode: str,
                     schema: pa.Schema | None = None) -> tuple[ValidationPlan, Compiled]:
     """The checks of `mode`, and `compiled` with their codes appended to its error table.
@@ -103,7 +99,7 @@ def plan_validation(compiled: Compiled, mode: str,
     generated_only = compiled.scorecard.expectations is None and mode is ValidationMode.FAST
     compile_ = compile_generated_checks if generated_only else compile_checks
     checks = compile_(configurations)
-    codes = tuple(_code(check) for check in checks)
+    codes = tuple(check.error_code for check in checks)
     error_codes = list(compiled.error_codes)
     for code in codes:
         if code not in error_codes:

@@ -117,6 +117,12 @@ SUPPORTED_EXPECTATIONS = tuple(ExpectationType)
 # Compiled form
 
 
+def fallback_code(column: str | None, expectation_type: str) -> str:
+    """The error code of an expectation whose meta names none: its column (`table` for none) and
+    its type without the `expect_` prefix, e.g. `plant:column_values_to_match_regex`."""
+    return f"{'table' if column is None else column}:{expectation_type.removeprefix('expect_')}"
+
+
 @dataclass(frozen=True)
 class CompiledCheck:
     """One expectation, parsed once. `code` is the meta `tierline_code` (`<column>:<check>`) if any."""
@@ -141,6 +147,11 @@ class CompiledCheck:
     def name(self) -> str:
         """How messages name this check: its tierline code, else type and column."""
         return self.code or f"{self.expectation_type}({self.column})"
+
+    @property
+    def error_code(self) -> str:
+        """The code a row failing this check gets: meta's `tierline_code`, else `fallback_code`."""
+        return self.code or fallback_code(self.column, self.expectation_type)
 
 
 @dataclass(frozen=True)

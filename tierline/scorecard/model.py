@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Union
 
+from tierline.scorecard import columns
 from tierline.scorecard.expressions import Node, ValueType
 from tierline.scorecard.ranges import Range
 
@@ -19,12 +20,7 @@ Method = Literal["map", "bands", "linear", "value"]
 Combine = Literal["sum", "mean", "product", "min", "max"]
 ActionType = Literal["string", "int", "float", "bool"]
 
-# Columns every scored row carries besides the passthrough ones (SPEC §4); user-named columns
-# (scores, components, actions, derived) must not take these names, nor the Hive keys.
-RESERVED_COLUMNS = frozenset(
-    {"tier", "period", "tier_rank", "tier_label", "override", "reasons", "errors", "rows",
-     "scorecard", "scorecard_version", "run_id"}
-)
+RESERVED_COLUMNS = columns.RESERVED_COLUMNS  # load.py's name for it
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ class Component:
 
     @property
     def output_column(self) -> str:
-        return f"points_{self.name}"
+        return f"{columns.POINTS_PREFIX}{self.name}"
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ class Score:
     combine: Combine
     components: tuple[Component, ...]
     round: int | None = None
-    output_column: str = "score"
+    output_column: str = columns.DEFAULT_SCORE_COLUMN
     line: int = 0
 
 

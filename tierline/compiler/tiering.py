@@ -83,7 +83,8 @@ def _matrix(tiering: MatrixTiering, tier_index: dict[str, int]) -> _TieringParts
                          matrix_n_cols=len(tiering.cols.levels))
 
 
-def _rules(tiering: RuleTiering, tier_index: dict[str, int], programs: ProgramBuilder, errors: ErrorTable) -> _TieringParts:
+def _rules(tiering: RuleTiering, tier_index: dict[str, int], programs: ProgramBuilder,
+           errors: ErrorTable) -> _TieringParts:
     parts = _TieringParts(rule_unique=tiering.hit == "unique")
     for rule in tiering.rules:
         parts.rule_program.append(-1 if rule.when is None else programs.program(rule.when))

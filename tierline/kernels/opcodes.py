@@ -1,4 +1,4 @@
-"""Op codes shared by the compiler (`schemas.compile`) and the kernels. Plain integers only."""
+"""Op codes shared by the compiler (`tierline.compiler`) and the kernels. Plain integers only."""
 
 # component methods
 MAP, BANDS, LINEAR, VALUE = 0, 1, 2, 3

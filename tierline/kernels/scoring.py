@@ -21,16 +21,12 @@ import math
 import numpy as np
 from numba import njit
 
+from tierline.kernels.errorbits import set_error
 from tierline.kernels.expressions import run_program
 from tierline.kernels.opcodes import AXES, QUANTILES, RULES, BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE
 from tierline.kernels.rounding import round_half_away
 
 BLOCK = 2048
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _set_error(errors, code, row):
-    errors[code >> 6, row] |= np.uint64(1) << np.uint64(code & 63)
 
 
 @njit(nogil=True, cache=True)
@@ -84,7 +80,7 @@ def _components(plan, values, points, errors, start, end):
             if np.isnan(x):
                 points[c, i] = missing
                 if np.isnan(missing):
-                    _set_error(errors, plan.comp_error_null[c], i)
+                    set_error(errors, plan.comp_error_null[c], i)
                 continue
             result = np.nan
             if method == MAP:
@@ -107,7 +103,7 @@ def _components(plan, values, points, errors, start, end):
                 result = x
             points[c, i] = result
             if np.isnan(result) and plan.comp_error_value[c] >= 0:  # linear and value never fail here
-                _set_error(errors, plan.comp_error_value[c], i)
+                set_error(errors, plan.comp_error_value[c], i)
 
 
 @njit(nogil=True, cache=True)
@@ -175,7 +171,7 @@ def _axes(plan, values, tier, errors, from_score, start, end):
             key = values[plan.scale_slot, i]
             found = -1 if np.isnan(key) else _find_key(plan.scale_keys, 0, plan.scale_keys.shape[0], key)
             if found < 0:
-                _set_error(errors, plan.error_no_scale, i)
+                set_error(errors, plan.error_no_scale, i)
                 continue
             factor = plan.scale_factors[found]
         first = -1
@@ -185,7 +181,7 @@ def _axes(plan, values, tier, errors, from_score, start, end):
             if np.isnan(x):
                 # a null score is the echo of its failed components: report it only when it is the sole problem
                 if not plan.axis_by_score[axis] or not _has_error(errors, i):
-                    _set_error(errors, plan.axis_error[axis], i)
+                    set_error(errors, plan.axis_error[axis], i)
                 break
             if axis == 0:
                 first = _axis_level(plan, axis, x, factor)
@@ -209,7 +205,7 @@ def _quantiles(plan, values, tier, errors, from_score, population, limits, start
         x = values[plan.axis_slot[0], i]
         if np.isnan(x):
             if not plan.axis_by_score[0] or not _has_error(errors, i):
-                _set_error(errors, plan.axis_error[0], i)
+                set_error(errors, plan.axis_error[0], i)
             continue
         if limits.shape[0] == 0:
             continue
@@ -249,13 +245,13 @@ def _rules(plan, values, tier, errors, stack, conditions, start, end):
                 if not plan.rule_unique:
                     break
         if matches > 1:
-            _set_error(errors, plan.error_ambiguous, i)
+            set_error(errors, plan.error_ambiguous, i)
         elif chosen >= 0:
             tier[i] = plan.rule_tier[chosen]
         elif catch_all >= 0:
             tier[i] = plan.rule_tier[catch_all]
         elif not _has_error(errors, i):  # a row already invalid matches no rule for that reason
-            _set_error(errors, plan.error_no_rule, i)
+            set_error(errors, plan.error_no_rule, i)
 
 
 @njit(nogil=True, cache=True)

@@ -33,8 +33,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierline.kernels import opcodes as op
+from tierline.kernels.errorbits import code_mask, word_of
 from tierline.compiler import Compiled, quantile_limits
 from tierline.pipeline.encode import Evaluation, run_kernel, tier_values
+from tierline.scorecard.model import TieringKind
 
 _METHODS = {"mean": op.MEAN, "min": op.MIN, "max": op.MAX, "median": op.MEDIAN}
 
@@ -143,11 +145,11 @@ def _tier(compiled: Compiled, values: np.ndarray, group_override: np.ndarray, ro
     def kernel(population: np.ndarray | None = None, limits: np.ndarray | None = None) -> Evaluation:
         evaluation = run_kernel(tiering, values, override=group_override, population=population, limits=limits)
         if bit >= 0:
-            evaluation.errors[bit >> 6, even] |= np.uint64(1) << np.uint64(bit & 63)
+            evaluation.errors[word_of(bit), even] |= code_mask(bit)
         return evaluation
 
     evaluation = kernel()
-    if scorecard.tiering.kind == "quantiles":  # entities are ranked among the valid entities
+    if scorecard.tiering.kind == TieringKind.QUANTILES:  # entities are ranked among the valid entities
         population = np.sort(tier_values(compiled, evaluation))
         evaluation = kernel(population, quantile_limits(scorecard, len(population)))
     return Entities(evaluation=evaluation, rows=rows)

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierline.compiler import Compiled, InputSlot
+from tierline.kernels.errorbits import code_mask, rows_with_error, set_error_rows, word_of
 
 SECONDS_PER_DAY = 86400.0
 MAX_EXACT_INTEGER = 2**53  # float64 holds every integer of at most this magnitude
@@ -169,7 +170,7 @@ def evaluate(compiled: Compiled, table: pa.Table, population: np.ndarray | None 
     encoded = encode(compiled, table)
     evaluation = run_kernel(compiled, encoded.values, population=population, limits=limits)
     for bit, rows in encoded.inexact:
-        evaluation.errors[bit >> 6] |= rows.astype(np.uint64) << np.uint64(bit & 63)
+        set_error_rows(evaluation.errors, bit, rows)
     if encoded.inexact:
         drop_no_rule_of_invalid_rows(compiled.error_codes, evaluation.errors)
     return evaluation
@@ -203,8 +204,8 @@ def drop_no_rule_of_invalid_rows(error_codes: Sequence[str], errors: np.ndarray)
     if "tier:no_rule" not in error_codes:
         return
     code = error_codes.index("tier:no_rule")
-    word, bit = code >> 6, np.uint64(1) << np.uint64(code & 63)
-    flagged = (errors[word] & bit) != 0
+    word, bit = word_of(code), code_mask(code)
+    flagged = rows_with_error(errors, code)
     if not flagged.any():
         return
     others = errors.copy()

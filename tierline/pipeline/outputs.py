@@ -13,36 +13,35 @@ import numpy as np
 import pyarrow as pa
 
 from tierline.compiler import Compiled
+from tierline.kernels.errorbits import rows_with_error
 from tierline.pipeline.encode import Evaluation
-
-QUARANTINE_ERRORS = "errors"  # the column a quarantined row gains: its error codes (SPEC §4)
+from tierline.scorecard.columns import (
+    GROUP_ROWS, OVERRIDE, QUARANTINE_ERRORS, REASONS, RUN_ID, SCORECARD, SCORECARD_VERSION, TIER_LABEL, TIER_RANK,
+)
 
 _ACTION_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+_TIER_FIELDS = [pa.field(TIER_RANK, pa.int16()), pa.field(TIER_LABEL, pa.string()),
+                pa.field(OVERRIDE, pa.string()), pa.field(REASONS, pa.list_(pa.string()))]
+_RUN_FIELDS = [pa.field(SCORECARD, pa.string()), pa.field(SCORECARD_VERSION, pa.int32()),
+               pa.field(RUN_ID, pa.string())]
 
 
 def generated_columns(compiled: Compiled) -> list[str]:
     """Names of every column tierline adds to a scored row (for clash checks)."""
-    sc = compiled.scorecard
-    return ((["rows"] if sc.aggregate is not None else [])
-            + [s.output_column for s in sc.scores] + [c.output_column for c in sc.components]
-            + ["tier_rank", "tier_label", "override", "reasons"]
-            + [a.name for a in sc.actions] + [d.name for d in sc.derived]
-            + ["scorecard", "scorecard_version", "run_id"])
+    return output_schema(compiled, pa.schema([])).names
 
 
 def output_schema(compiled: Compiled, passthrough_schema: pa.Schema) -> pa.Schema:
     sc = compiled.scorecard
     fields = list(passthrough_schema)
     if sc.aggregate is not None:
-        fields.append(pa.field("rows", pa.int64()))  # the entity's group size (SPEC §2.3)
+        fields.append(pa.field(GROUP_ROWS, pa.int64()))
     fields += [pa.field(s.output_column, pa.float64()) for s in sc.scores]
     fields += [pa.field(c.output_column, pa.float64()) for c in sc.components]
-    fields += [pa.field("tier_rank", pa.int16()), pa.field("tier_label", pa.string()),
-               pa.field("override", pa.string()), pa.field("reasons", pa.list_(pa.string()))]
+    fields += _TIER_FIELDS
     fields += [pa.field(a.name, _ACTION_TYPES[a.type]) for a in sc.actions]
     fields += [pa.field(d.name, pa.bool_() if d.expression.type == "bool" else pa.float64()) for d in sc.derived]
-    fields += [pa.field("scorecard", pa.string()), pa.field("scorecard_version", pa.int32()),
-               pa.field("run_id", pa.string())]
+    fields += _RUN_FIELDS
     return pa.schema(fields)
 
 
@@ -70,9 +69,7 @@ def error_lists(compiled: Compiled, errors: np.ndarray) -> pa.Array:
     n_codes = len(compiled.error_codes)
     bits = np.empty((n_codes, errors.shape[1]), dtype=np.int16)
     for code in range(n_codes):
-        word = errors[code >> 6]
-        hit = (word >> np.uint64(code & 63)) & np.uint64(1)
-        bits[code] = np.where(hit != 0, code, -1)
+        bits[code] = np.where(rows_with_error(errors, code), code, -1)
     return _list_of_names(bits, list(compiled.error_codes))
 
 
@@ -100,7 +97,7 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
     if sc.aggregate is not None:
         assert group_rows is not None, "an aggregating scorecard's rows need their group sizes"
         columns.append(pa.array(group_rows[rows].astype(np.int64)))
-    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    slot = compiled.slot_of
     for score in sc.scores:
         columns.append(_float_column(evaluation.values[slot[score.name], rows]))
     for c in range(len(sc.components)):

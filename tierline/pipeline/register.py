@@ -10,9 +10,8 @@ from tierline.pipeline.inputs import InputFile
 from tierline.pipeline.outputs import QUARANTINE_ERRORS, generated_columns
 from tierline.compiler import Compiled
 from tierline.errors import InputError
+from tierline.scorecard.columns import HIVE_KEYS
 from tierline.scorecard.model import Input
-
-HIVE_KEYS = ("tier", "period")
 
 
 def _value_type(type_: pa.DataType) -> pa.DataType:

@@ -50,7 +50,7 @@ from tierline.pipeline.validate import (
 )
 from tierline.errors import InputError, Interrupted, OutputError, UsageError, ValidationPolicyError
 from tierline.scorecard.load import load_scorecard
-from tierline.scorecard.model import Scorecard
+from tierline.scorecard.model import Scorecard, TieringKind
 
 VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
@@ -308,7 +308,7 @@ def _score_register(options: RunOptions, shared: Shared, partitions: list, stagi
     # tasks keep: registers rarely repeat a key, and then nothing is read twice. Quantile and
     # aggregating scorecards need the duplicates before their first pass.
     optimistic = (validation.mode == "fast" and bool(validation.unique_positions)
-                  and scorecard.aggregate is None and scorecard.tiering.kind != "quantiles")
+                  and scorecard.aggregate is None and scorecard.tiering.kind != TieringKind.QUANTILES)
     if validation.unique_positions and validation.mode == "gx":
         pieces, _ = _map(unique_columns_task, shared, partitions, (), options, None)
         offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
@@ -332,7 +332,7 @@ def _score_register(options: RunOptions, shared: Shared, partitions: list, stagi
         entities, fates = group_entities(shared.compiled, rows)
         del rows
         shared = replace(shared, entities=entities, fates=tuple(fates))
-    elif scorecard.tiering.kind == "quantiles":  # ranks are global: first gather the valid values
+    elif scorecard.tiering.kind == TieringKind.QUANTILES:  # ranks are global: first gather the valid values
         with _progress(options, total_rows, partitions, "ranked") as progress:
             values, _ = _map(population_task, shared, partitions, (), options, progress)
         population = np.sort(np.concatenate(values)) if values else np.zeros(0)

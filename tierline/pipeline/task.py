@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from tierline.pipeline.aggregate import RowScores, entity_outputs, row_scores, rows_compiled
 from tierline.compiler import Compiled
+from tierline.kernels.errorbits import rows_with_error
 from tierline.pipeline.encode import evaluate, tier_values
 from tierline.pipeline.inputs import read_partition
 from tierline.pipeline.outputs import build_outputs
@@ -52,7 +53,7 @@ class Destination:
 def _error_counts(compiled: Compiled, errors: np.ndarray) -> dict[str, int]:
     counts: dict[str, int] = {}
     for code, name in enumerate(compiled.error_codes):
-        hits = int(np.count_nonzero((errors[code >> 6] >> np.uint64(code & 63)) & np.uint64(1)))
+        hits = int(np.count_nonzero(rows_with_error(errors, code)))
         if hits:
             counts[name] = hits
     return counts

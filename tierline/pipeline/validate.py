@@ -40,6 +40,7 @@ import pyarrow as pa
 from tierline.compiler import Compiled
 from tierline.pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 - the tasks call it after the suite
 from tierline.errors import InputError
+from tierline.kernels.errorbits import set_error_rows
 from tierline.scorecard.model import Scorecard
 
 if TYPE_CHECKING:
@@ -249,7 +250,7 @@ def apply_checks(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, er
         if check.expectation_type.judges_column and outcome.failed_as_whole:
             raise _column_failure(check, code, view, source)
         if outcome.unexpected_count:
-            errors[bit >> 6] |= outcome.failures.astype(np.uint64) << np.uint64(bit & 63)
+            set_error_rows(errors, bit, outcome.failures)
         counts.append(CheckCounts(outcome.unexpected_count, outcome.nonnull_count, outcome.total_count,
                                   outcome.failed_as_whole))
     return counts
@@ -344,7 +345,7 @@ def apply_gx(plan: ValidationPlan, scorecard: Scorecard, table: pa.Table, errors
         if verdict.failed_as_whole:
             raise _column_failure(check, code, view, source)
         if verdict.failures.any():
-            errors[bit >> 6] |= verdict.failures.astype(np.uint64) << np.uint64(bit & 63)
+            set_error_rows(errors, bit, verdict.failures)
         nonnull = int(frame[check.column].notna().sum()) if check.column in frame.columns else 0
         counts.append(CheckCounts(int(verdict.failures.sum()), nonnull, rows, False))
     return counts

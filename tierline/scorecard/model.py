@@ -7,8 +7,10 @@ Lines are kept so that later stages (and `tierline check`) can still point at th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal, Union
 
+from tierline.scorecard import columns
 from tierline.scorecard.expressions import Node, ValueType
 from tierline.scorecard.ranges import Range
 
@@ -18,12 +20,7 @@ Method = Literal["map", "bands", "linear", "value"]
 Combine = Literal["sum", "mean", "product", "min", "max"]
 ActionType = Literal["string", "int", "float", "bool"]
 
-# Columns every scored row carries besides the passthrough ones (SPEC §4); user-named columns
-# (scores, components, actions, derived) must not take these names, nor the Hive keys.
-RESERVED_COLUMNS = frozenset(
-    {"tier", "period", "tier_rank", "tier_label", "override", "reasons", "errors", "rows",
-     "scorecard", "scorecard_version", "run_id"}
-)
+RESERVED_COLUMNS = columns.RESERVED_COLUMNS  # load.py's name for it
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ class Component:
 
     @property
     def output_column(self) -> str:
-        return f"points_{self.name}"
+        return f"{columns.POINTS_PREFIX}{self.name}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ class Score:
     combine: Combine
     components: tuple[Component, ...]
     round: int | None = None
-    output_column: str = "score"
+    output_column: str = columns.DEFAULT_SCORE_COLUMN
     line: int = 0
 
 
@@ -123,13 +120,23 @@ class Scale:
     line: int = 0
 
 
+class TieringKind(StrEnum):
+    """The four tierings (SPEC §2.5); every tiering carries its own as `kind`, which is what
+    compiler and pipeline decide on."""
+
+    LEVELS = "levels"
+    RULES = "rules"
+    MATRIX = "matrix"
+    QUANTILES = "quantiles"
+
+
 @dataclass(frozen=True)
 class LevelTiering:
     by: str
     by_score: bool  # by names a score (reasons apply) rather than an input
     levels: tuple[Level, ...]
     scale: Scale | None = None
-    kind: Literal["levels"] = "levels"
+    kind: Literal[TieringKind.LEVELS] = TieringKind.LEVELS
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,7 @@ class Rule:
 class RuleTiering:
     hit: Literal["first", "unique"]
     rules: tuple[Rule, ...]
-    kind: Literal["rules"] = "rules"
+    kind: Literal[TieringKind.RULES] = TieringKind.RULES
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,7 @@ class MatrixTiering:
     rows: Axis
     cols: Axis
     cells: tuple[tuple[str, ...], ...]  # cells[row level][col level] = tier code
-    kind: Literal["matrix"] = "matrix"
+    kind: Literal[TieringKind.MATRIX] = TieringKind.MATRIX
 
 
 @dataclass(frozen=True)
@@ -179,7 +186,7 @@ class QuantileTiering:
     by_score: bool
     order: Literal["desc", "asc"]
     quantiles: tuple[Quantile, ...]
-    kind: Literal["quantiles"] = "quantiles"
+    kind: Literal[TieringKind.QUANTILES] = TieringKind.QUANTILES
 
 
 Tiering = Union[LevelTiering, RuleTiering, MatrixTiering, QuantileTiering]

@@ -43,6 +43,7 @@ from tierline.pipeline.validate import (
 )
 from tierline.errors import InputError, UsageError
 from tierline.scorecard.load import load_scorecard
+from tierline.scorecard.model import TieringKind
 
 VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
@@ -139,7 +140,7 @@ def _learned_from_register(shared: Shared, partitions: list[Partition]) -> Share
         rows = _each(lambda p: row_scores_task(shared, p), partitions)
         entities, fates = group_entities(shared.compiled, rows)
         shared = replace(shared, entities=entities, fates=tuple(fates))
-    elif scorecard.tiering.kind == "quantiles":
+    elif scorecard.tiering.kind == TieringKind.QUANTILES:
         values = _each(lambda p: population_task(shared, p), partitions)
         population = np.sort(np.concatenate(values)) if values else np.zeros(0)
         shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))
@@ -257,7 +258,7 @@ def _number(value: float) -> float | None:
 
 
 def _scores_and_points(compiled: Compiled, evaluation: Evaluation, i: int) -> dict[str, Any]:
-    slot = {name: s for s, name in enumerate(compiled.slot_names)}
+    slot = compiled.slot_of
     scorecard = compiled.scorecard
     return {"scores": {s.output_column: _number(float(evaluation.values[slot[s.name], i])) for s in scorecard.scores},
             "points": {c.name: _number(float(evaluation.points[n, i])) for n, c in enumerate(scorecard.components)}}
@@ -273,7 +274,7 @@ def _outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[st
     t = int(evaluation.tier[i])
     if errors or t < 0:
         return record
-    slot = {name: s for s, name in enumerate(compiled.slot_names)}
+    slot = compiled.slot_of
     tier = scorecard.tiers[t]
     record.update(tier=tier.code, label=tier.label, rank=tier.rank,
                   reasons=[scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0],
@@ -301,7 +302,7 @@ def _format(value: float | None) -> str:
 def _points_table(compiled: Compiled, rows: pa.Table, evaluation: Evaluation, indexes: list[int], title: str,
                   first_row: int = 1) -> Table:
     scorecard = compiled.scorecard
-    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    slot = compiled.slot_of
     table = Table(title=escape(f"{scorecard.name} v{scorecard.version} · {title}"))
     if not scorecard.components:  # tiers from inputs or rules alone: show the inputs they read
         table.add_column("input")
@@ -329,7 +330,7 @@ def _points_table(compiled: Compiled, rows: pa.Table, evaluation: Evaluation, in
 
 
 def _print_scores(compiled: Compiled, evaluation: Evaluation, i: int, console: Console, how: str = "") -> None:
-    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    slot = compiled.slot_of
     for score in compiled.scorecard.scores:
         rounding = "" if score.round is None else f", round {score.round}"
         console.print(f"{score.output_column} ({how or score.combine}{rounding}) = "
@@ -338,7 +339,7 @@ def _print_scores(compiled: Compiled, evaluation: Evaluation, i: int, console: C
 
 def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str], console: Console) -> None:
     scorecard = compiled.scorecard
-    slot = {name: i for i, name in enumerate(compiled.slot_names)}
+    slot = compiled.slot_of
     o = int(evaluation.override[i])
     held = f"{scorecard.overrides[o].name} ({scorecard.overrides[o].when.text})" if o >= 0 else "none"
     console.print(f"override: {escape(held)}")

@@ -300,14 +300,16 @@ def load_extra_suite(scorecard: Scorecard) -> list[ExpectationConfiguration]:
 def tierline_code(configuration: ExpectationConfiguration) -> str:
     """The error code a failure of this expectation gives a row: meta's, else `<column>:<type>`.
 
-    Generated expectations always carry one; an extra expectation without one gets its column (or
-    `table`) and its type without the `expect_` prefix, e.g. `plant:column_values_to_match_regex`.
+    Generated expectations always carry one; an extra expectation without one gets its first
+    column's `fallback_code`, the rule the compiled checks follow too (`CompiledCheck.error_code`).
     """
     code = configuration.meta.get("tierline_code") if configuration.meta else None
     if isinstance(code, str):
         return code
+    from tierline.validation.checks import fallback_code
+
     columns = _columns_of(configuration)
-    return f"{columns[0] if columns else 'table'}:{configuration.type.removeprefix('expect_')}"
+    return fallback_code(columns[0] if columns else None, configuration.type)
 
 
 def suite_json(scorecard: Scorecard) -> str:

@@ -34,7 +34,7 @@ from tierline.validation.checks.evaluate import (
 )
 from tierline.validation.checks.model import (
     BETWEEN, EXIST, IN_SET, IN_TYPE_LIST, NOT_NULL, OF_TYPE, REGEX, SUPPORTED_EXPECTATIONS, UNIQUE, CheckOutcome,
-    CompiledCheck, CompiledChecks, ExpectationType,
+    CompiledCheck, CompiledChecks, ExpectationType, fallback_code,
 )
 from tierline.validation.checks.regex import RegexEngine, RegexPlan, RegexTooSlow, screen_regex
 from tierline.validation.checks.unique import (
@@ -42,6 +42,7 @@ from tierline.validation.checks.unique import (
 )
 
 __all__ = [
+    "fallback_code",
     "BETWEEN",
     "CheckOutcome",
     "CompiledCheck",

@@ -53,6 +53,12 @@ SUPPORTED_EXPECTATIONS = tuple(ExpectationType)
 # Compiled form
 
 
+def fallback_code(column: str | None, expectation_type: str) -> str:
+    """The error code of an expectation whose meta names none: its column (`table` for none) and
+    its type without the `expect_` prefix, e.g. `plant:column_values_to_match_regex`."""
+    return f"{'table' if column is None else column}:{expectation_type.removeprefix('expect_')}"
+
+
 @dataclass(frozen=True)
 class CompiledCheck:
     """One expectation, parsed once. `code` is the meta `tierline_code` (`<column>:<check>`) if any."""
@@ -80,9 +86,8 @@ class CompiledCheck:
 
     @property
     def error_code(self) -> str:
-        """The code a failing row gets in the run's error table: its tierline code, else
-        `<column>:<type without expect_>` (as `tierline.validation.suite.tierline_code` names it)."""
-        return self.code or f"{self.column}:{self.expectation_type.removeprefix('expect_')}"
+        """The code a failing row gets in the run's error table: its tierline code, else `fallback_code`."""
+        return self.code or fallback_code(self.column, self.expectation_type)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 Order of events, so that a failure never publishes half a period:
 scorecard (exit 2) → the period's lock (exit 2 if another run holds it) and recovery of what a
-killed run left → inputs and their schemas (exit 3) → staging → Dask tasks → counts, manifest and
-policy (exit 1, the unpublished version kept for inspection) → atomic publish (tierline.pipeline.publish).
+killed run left → inputs and their schemas (exit 3) → staging → the passes over the register
+(tierline.pipeline.passes, on tierline.pipeline.dispatch's scheduler) → counts and manifest
+(tierline.pipeline.manifest) and policy (exit 1, the unpublished version kept for inspection) →
+atomic publish (tierline.pipeline.publish).
 Any failure on the way cancels the run's tasks, waits for those still writing, and removes the
 staging; a full disk is exit 3 naming the path and the space the run needs.
 """

@@ -22,8 +22,8 @@ from tierline.pipeline.partitions import Partition
 from tierline.pipeline.cancel import check as check_not_cancelled, writing
 from tierline.pipeline.publish import part_file_name, validate_tier_code
 from tierline.pipeline.validate import (
-    CheckCounts, HashSpill, ValidationMode, ValidationPlan, apply_checks, apply_gx, candidate_counts, drop_no_rule_of_invalid_rows,
-    gx_unique_columns_task_values, unique_columns, unique_hashes,
+    CheckCounts, HashSpill, ValidationMode, ValidationPlan, apply_checks, apply_gx, candidate_counts,
+    drop_no_rule_of_invalid_rows, gx_unique_columns_task_values, unique_columns, unique_hashes,
 )
 
 COMPRESSION = "zstd"

@@ -4,10 +4,11 @@
 partitions, the same validation suite and mode (default `fast`), learned over the whole register
 first as run learns it (the values a `unique` check finds repeated anywhere, GX's whole-column
 `unique` verdicts, the valid values a quantile tiering ranks, the entities an aggregating
-scorecard forms), and then the same task function (`tierline.pipeline.task.validated`) on each partition
-that holds the key. So a row `run` quarantines is shown quarantined with the same codes, and a row
-it scores is shown with the tier it is written under. `--json` prints one JSON object per matching
-row instead of the tables (see `row_record`).
+scorecard forms: run's own passes, `tierline.pipeline.passes.learn_register`), and then the
+same task function (`tierline.pipeline.task.validated`) on each partition that holds the key.
+So a row `run` quarantines is shown quarantined with the same codes, and a row it scores is shown
+with the tier it is written under. `--json` prints one JSON object per matching row instead of the
+tables (see `row_record`).
 """
 
 from __future__ import annotations

@@ -1,28 +1,30 @@
-"""One Dask task: read a partition's row groups, score them, write its files into staging."""
+"""The Dask tasks of a run's passes, one per partition (tierline.pipeline.passes), and `Shared`, what
+the tasks of one pass share. The scoring task reads a partition's row groups, scores them, and
+writes its files into staging."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Mapping
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tierline.pipeline.aggregate import RowScores, entity_outputs, row_scores, rows_compiled
+from tierline.pipeline.aggregate import Entities, RowFates, RowScores, entity_outputs, row_scores, rows_compiled
 from tierline.compiler import Compiled
 from tierline.kernels.errorbits import rows_with_error
-from tierline.pipeline.encode import evaluate, tier_values
+from tierline.pipeline.encode import Evaluation, evaluate, tier_values
 from tierline.pipeline.inputs import read_partition
 from tierline.pipeline.outputs import build_outputs
 from tierline.pipeline.partitions import Partition
 from tierline.pipeline.cancel import check as check_not_cancelled, writing
 from tierline.pipeline.publish import part_file_name, validate_tier_code
 from tierline.pipeline.validate import (
-    CheckCounts, HashSpill, ValidationPlan, apply_checks, apply_gx, candidate_counts, drop_no_rule_of_invalid_rows,
-    gx_unique_columns_task_values, unique_columns, unique_hashes,
+    CheckCounts, HashSpill, ValidationMode, ValidationPlan, apply_checks, apply_gx, candidate_counts,
+    drop_no_rule_of_invalid_rows, gx_unique_columns_task_values, unique_columns, unique_hashes,
 )
 
 COMPRESSION = "zstd"
@@ -59,21 +61,43 @@ def _error_counts(compiled: Compiled, errors: np.ndarray) -> dict[str, int]:
     return counts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class Uniqueness:
+    """What the whole register says of its `unique` checks, for each partition's verdicts (empty:
+    nothing learned yet, or every value is unique)."""
+
+    duplicates: Mapping[int, pa.Array] = field(default_factory=dict)  # fast: check position → values repeated
+    masks: Mapping[int, np.ndarray] = field(default_factory=dict)  # gx: check position → GX's mask over all rows
+    offsets: tuple[int, ...] = ()  # gx: each partition's first row in the whole register
+
+
+@dataclass(frozen=True, eq=False)
+class QuantileRanks:
+    """What a quantile tiering ranks against: the register's valid values (SPEC §2.5)."""
+
+    population: np.ndarray  # the valid values the tiering ranks, sorted ascending
+    limits: np.ndarray  # the largest rank of each tier
+
+
+@dataclass(frozen=True, eq=False)
+class Grouping:
+    """An aggregating scorecard's entities, formed over every partition (tierline.pipeline.aggregate)."""
+
+    entities: Entities  # every entity's outcome
+    fates: tuple[RowFates, ...]  # per partition: the entity of each of its valid rows
+
+
+@dataclass(frozen=True, eq=False)
 class Shared:
-    """What every task of a run shares: sent once per worker, not once per task."""
+    """What every task of one pass shares: sent once per worker, not once per task. Each pass builds
+    its own from what the passes before it learned of the whole register."""
 
     compiled: Compiled
     validation: ValidationPlan
-    duplicates: dict = field(default_factory=dict)  # unique check position → values repeated in the register
-    unique_masks: dict = field(default_factory=dict)  # gx: unique check position → GX's mask over all rows
-    offsets: tuple = ()  # gx: each partition's first row in the whole register
-    population: Any = None  # quantile tiers: the register's valid values, sorted ascending
-    limits: Any = None  # quantile tiers: the largest rank of each tier
-    entities: Any = None  # aggregate: tierline.pipeline.aggregate.Entities, every entity's outcome
-    fates: tuple = ()  # aggregate: per partition, tierline.pipeline.aggregate.RowFates of its valid rows
-    spill: Any = None  # fast `unique` judged after scoring: where the tasks leave their hashes
     run_id: str = ""  # the run the tasks belong to (tierline.pipeline.cancel stops them before its cleanup)
+    uniqueness: Uniqueness = field(default_factory=Uniqueness)
+    ranks: QuantileRanks | None = None  # quantile tiers, once the register's values are ranked
+    grouping: Grouping | None = None  # aggregate, once the entities are formed
 
 
 def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -> None:
@@ -86,7 +110,8 @@ def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -
         spill.write(partition.index, hashes)
 
 
-def candidate_counts_task(shared: Shared, partition: Partition, candidate_hashes: dict) -> dict:
+def candidate_counts_task(shared: Shared, partition: Partition,
+                          candidate_hashes: Mapping[int, np.ndarray]) -> dict[int, pa.Table]:
     """Pre-pass 2 (only when some hash repeats): exact counts of the candidate values in one partition."""
     table = read_partition(partition, unique_columns(shared.validation))
     return candidate_counts(shared.validation, shared.compiled.scorecard, table, candidate_hashes)
@@ -98,20 +123,22 @@ def unique_columns_task(shared: Shared, partition: Partition) -> pa.Table:
     return gx_unique_columns_task_values(shared.validation, shared.compiled.scorecard, table)
 
 
-def validated(shared: Shared, partition: Partition, table: pa.Table):
+def validated(shared: Shared, partition: Partition, table: pa.Table) -> tuple[Evaluation, list[CheckCounts]]:
     """The kernels' evaluation of one partition, with the suite's failures added to its errors
     (an aggregating scorecard's rows are scored without tiers: tiers belong to their entities)."""
     compiled = shared.compiled
     if compiled.scorecard.aggregate is not None:
         compiled = rows_compiled(compiled)
-    evaluation = evaluate(compiled, table, shared.population, shared.limits)
+    ranks, uniqueness = shared.ranks, shared.uniqueness
+    evaluation = (evaluate(compiled, table, ranks.population, ranks.limits) if ranks is not None
+                  else evaluate(compiled, table))
     check_counts = []
-    if shared.validation.enabled and shared.validation.mode == "gx":
+    if shared.validation.enabled and shared.validation.mode is ValidationMode.GX:
         check_counts = apply_gx(shared.validation, compiled.scorecard, table, evaluation.errors,
-                                shared.unique_masks, shared.offsets[partition.index], partition.path)
+                                uniqueness.masks, uniqueness.offsets[partition.index], partition.path)
     elif shared.validation.enabled:
         check_counts = apply_checks(shared.validation, compiled.scorecard, table, evaluation.errors,
-                                    shared.duplicates, partition.path)
+                                    uniqueness.duplicates, partition.path)
     if check_counts:
         drop_no_rule_of_invalid_rows(compiled.error_codes, evaluation.errors)
     return evaluation, check_counts
@@ -139,27 +166,30 @@ def _remove_earlier_files(compiled: Compiled, destination: Destination, name: st
     (Path(destination.quarantine_dir) / name).unlink(missing_ok=True)
 
 
-def score_partition_task(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
+def score_partition_task(shared: Shared, partition: Partition, destination: Destination,
+                         spill: HashSpill | None = None) -> PartitionResult:
     with writing(shared.run_id):
-        return _score_partition(shared, partition, destination)
+        return _score_partition(shared, partition, destination, spill)
 
 
-def _score_partition(shared: Shared, partition: Partition, destination: Destination) -> PartitionResult:
-    """Read, validate and score one partition; write its tier parts and quarantine into staging.
+def _score_partition(shared: Shared, partition: Partition, destination: Destination,
+                     spill: HashSpill | None) -> PartitionResult:
+    """Read, validate and score one partition; write its tier parts and quarantine into staging;
+    with a `spill`, also leave the hashes of its unique columns there (the read is made anyway).
 
     Directories are made one level at a time, never with parents: once the run's cleanup removed
     the staging root, a late write fails instead of making the tree again."""
     compiled = shared.compiled
     table = read_partition(partition, None)
     input_rows = table.num_rows
-    if shared.spill is not None:  # the unique columns' hashes, from the read this task makes anyway
+    if spill is not None:  # fast `unique` judged after scoring (tierline.pipeline.passes)
         hashes = unique_hashes(shared.validation, compiled.scorecard, table)
         check_not_cancelled(shared.run_id)
-        shared.spill.write(partition.index, hashes)
+        spill.write(partition.index, hashes)
     evaluation, check_counts = validated(shared, partition, table)
     group_rows, behind = None, 0
-    if shared.entities is not None:  # aggregate: write entities, not rows
-        merged = entity_outputs(evaluation, shared.entities, shared.fates[partition.index])
+    if shared.grouping is not None:  # aggregate: write entities, not rows
+        merged = entity_outputs(evaluation, shared.grouping.entities, shared.grouping.fates[partition.index])
         table = table.take(pa.array(merged.kept))
         evaluation, group_rows, behind = merged.evaluation, merged.group_rows, merged.behind
     output = build_outputs(compiled, table, evaluation, destination.run_id, list(destination.passthrough),

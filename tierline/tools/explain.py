@@ -4,10 +4,11 @@
 partitions, the same validation suite and mode (default `fast`), learned over the whole register
 first as run learns it (the values a `unique` check finds repeated anywhere, GX's whole-column
 `unique` verdicts, the valid values a quantile tiering ranks, the entities an aggregating
-scorecard forms), and then the same task function (`tierline.pipeline.task.validated`) on each partition
-that holds the key. So a row `run` quarantines is shown quarantined with the same codes, and a row
-it scores is shown with the tier it is written under. `--json` prints one JSON object per matching
-row instead of the tables (see `row_record`).
+scorecard forms: run's own passes, `tierline.pipeline.passes.learn_register`), and then the
+same task function (`tierline.pipeline.task.validated`) on each partition that holds the key.
+So a row `run` quarantines is shown quarantined with the same codes, and a row it scores is shown
+with the tier it is written under. `--json` prints one JSON object per matching row instead of the
+tables (see `row_record`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import json
 import math
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -26,24 +28,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tierline.pipeline.aggregate import Entities, group_entities, rows_compiled
-from tierline.compiler import Compiled, compile_scorecard, quantile_limits
+from tierline.pipeline.aggregate import Entities, rows_compiled
+from tierline.compiler import Compiled, compile_scorecard
 from tierline.pipeline.encode import Evaluation
 from tierline.pipeline.inputs import read_partition, resolve_inputs
 from tierline.pipeline.outputs import error_lists
 from tierline.pipeline.partitions import Partition, plan_partitions
 from tierline.pipeline.register import check_register
 from tierline.tools.summary import unwrapped
-from tierline.pipeline.task import (
-    Shared, validated, candidate_counts_task, population_task, row_scores_task, unique_columns_task,
-    unique_hashes_task,
-)
-from tierline.pipeline.validate import (
-    HashSpill, ValidationMode, candidates, duplicated_values, gx_unique_masks, plan_validation,
-)
+from tierline.pipeline.passes import UniqueStrategy, learn_register, unique_strategy
+from tierline.pipeline.task import Shared, validated
+from tierline.pipeline.validate import ValidationMode, plan_validation
 from tierline.errors import InputError, UsageError
 from tierline.scorecard.load import load_scorecard
-from tierline.scorecard.model import TieringKind
 
 VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
@@ -98,8 +95,8 @@ def explain(scorecard_path: str, inputs: Sequence[str], keys: str | Sequence[str
                 # plain print: rich would wrap on a terminal and read `:name:` as an emoji
                 print(json.dumps(row_record(shared, row), ensure_ascii=False), file=console.file)
         return 0
-    if shared.population is not None:
-        console.print(f"quantiles over {len(shared.population):,} valid entities (after --validation {validation})")
+    if shared.ranks is not None:
+        console.print(f"quantiles over {len(shared.ranks.population):,} valid entities (after --validation {validation})")
     for key, rows in by_key.items():
         if scorecard.aggregate is not None:
             _print_entity(shared, rows, key, console)
@@ -125,41 +122,19 @@ def _rows_by_key(found: list[Matches], key_column: str, wanted: pa.Array) -> dic
 # --- what run learns from the whole register before it scores --------------------------------------
 
 
-def _learned_from_register(shared: Shared, partitions: list[Partition]) -> Shared:
-    """`shared` with everything `run` gathers from every partition before its final scoring pass."""
-    plan, scorecard = shared.validation, shared.compiled.scorecard
-    offsets = tuple(int(x) for x in np.cumsum([0] + [p.num_rows for p in partitions])[:-1])
-    if plan.unique_positions and plan.mode == "gx":
-        pieces = _each(lambda p: unique_columns_task(shared, p), partitions)
-        shared = replace(shared, unique_masks=gx_unique_masks(plan, pieces), offsets=offsets)
-    elif plan.unique_positions:
-        shared = replace(shared, duplicates=_register_duplicates(shared, partitions))
-    elif plan.mode == "gx":
-        shared = replace(shared, offsets=offsets)
-    if scorecard.aggregate is not None:
-        rows = _each(lambda p: row_scores_task(shared, p), partitions)
-        entities, fates = group_entities(shared.compiled, rows)
-        shared = replace(shared, entities=entities, fates=tuple(fates))
-    elif scorecard.tiering.kind == TieringKind.QUANTILES:
-        values = _each(lambda p: population_task(shared, p), partitions)
-        population = np.sort(np.concatenate(values)) if values else np.zeros(0)
-        shared = replace(shared, population=population, limits=quantile_limits(scorecard, len(population)))
-    return shared
-
-
-def _register_duplicates(shared: Shared, partitions: list[Partition]) -> dict[int, pa.Array]:
-    """Per `unique` check, the values repeated anywhere in the register, found as run finds them:
-    hashes spilled by bucket, repeated hashes, then exact counts of only those candidates."""
-    plan = shared.validation
-    duplicates = {p: pa.array([], pa.null()) for p in plan.unique_positions}
+def _learned_from_register(plan: Shared, partitions: list[Partition]) -> Shared:
+    """The `Shared` of run's scoring pass: what `run` gathers from every partition before it."""
+    strategy = unique_strategy(plan.validation, plan.compiled.scorecard)
+    if strategy is UniqueStrategy.HASHES_WHILE_SCORING:  # explain scores once: the duplicates come first
+        strategy = UniqueStrategy.HASHES_FIRST
     with tempfile.TemporaryDirectory(prefix="tierline-explain-") as scratch:
-        spill = HashSpill.plan(scratch, sum(p.num_rows for p in partitions))
-        _each(lambda p: unique_hashes_task(shared, p, spill), partitions)
-        repeated = candidates(plan, spill, len(partitions))
-    if repeated:
-        counts = _each(lambda p: candidate_counts_task(shared, p, repeated), partitions)
-        duplicates.update(duplicated_values(plan, counts))
-    return duplicates
+        return learn_register(_each_partition, plan, partitions, strategy, Path(scratch) / "hashes").scoring
+
+
+def _each_partition(function: Callable[..., Any], shared: Shared, partitions: Sequence[Partition],
+                    extra: tuple = (), what: str | None = None) -> list[Any]:
+    """run's passes on threads (`tierline.pipeline.passes.PartitionMap`), without progress."""
+    return _each(lambda p: function(shared, p, *extra), partitions)
 
 
 def _each(function: Callable[[Partition], Any], partitions: Sequence[Partition]) -> list[Any]:
@@ -178,12 +153,12 @@ def _matches(shared: Shared, partition: Partition, wanted: pa.Array) -> Matches 
     table = read_partition(partition, None)
     evaluation, _ = validated(shared, partition, table)
     entity = np.full(len(positions), -1, dtype=np.int64)
-    if shared.entities is not None:  # each valid row's entity, from the fates of run's grouping
+    if shared.grouping is not None:  # each valid row's entity, from the fates of run's grouping
         valid = np.flatnonzero(~evaluation.invalid)
         place = np.searchsorted(valid, positions)
         is_valid = place < len(valid)
         is_valid[is_valid] = valid[place[is_valid]] == positions[is_valid]
-        entity[is_valid] = shared.fates[partition.index].entity[place[is_valid]]
+        entity[is_valid] = shared.grouping.fates[partition.index].entity[place[is_valid]]
     return Matches(partition, positions, table.take(pa.array(positions)), _subset(evaluation, positions), entity)
 
 
@@ -234,8 +209,8 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
                               "row": partition.first_row + position}
     record.update(_scores_and_points(compiled, matches.evaluation, i))
     outcome, column, errors = matches.evaluation, i, row_errors
-    if shared.entities is not None and matches.entity[i] >= 0:
-        entities: Entities = shared.entities
+    if shared.grouping is not None and matches.entity[i] >= 0:
+        entities: Entities = shared.grouping.entities
         outcome, column = entities.evaluation, int(matches.entity[i])
         errors = error_lists(compiled, outcome.errors[:, [column]]).to_pylist()[0]
         record["entity"] = {"rows": int(entities.rows[column]),
@@ -381,7 +356,7 @@ def _print_entity(shared: Shared, rows: list[Row], key: Any, console: Console) -
     if entity < 0:
         console.print("no valid row: the entity is not scored")
         return
-    entities: Entities = shared.entities
+    entities: Entities = shared.grouping.entities
     aggregate = scorecard.aggregate
     outcome = entities.evaluation
     console.print(f"entity: {int(entities.rows[entity])} valid rows, scores combined by {aggregate.method}"

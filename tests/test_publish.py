@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tierline.pipeline.lock import PeriodLock
-from tierline.pipeline.publish import PeriodPaths, Staging, part_file_name, recover, validate_period, write_manifest
+from tierline.pipeline.publish import PeriodPaths, Staging, part_file_name, validate_period, write_manifest
+from tierline.pipeline.recovery import recover
 from tierline.errors import InternalError, UsageError
 
 

@@ -25,8 +25,8 @@ retry reads the new version whole. The previous version stays on disk until the 
 for readers holding its files open or its resolved path.
 
 A killed run leaves at most an unfinished version directory (or a `.current-<run_id>` link not
-yet renamed); `recover()`, which every run calls under the period's lock before it starts,
-removes them, finishes an interrupted migration from the old layout (real directories in place
+yet renamed); `recover()` (`tierline/pipeline/recovery.py`), which every run calls under the
+period's lock before it starts, removes them, finishes an interrupted migration from the old layout (real directories in place
 of the links, and the `_staging/` of tierline ≤ 0.1, whose killed runs could leave a period
 missing), and says what it did. Everything tierline keeps beside the data starts with `_`, which
 Hive-style readers (pyarrow.dataset, Spark, DuckDB's `period=*/tier=*/*.parquet` glob) skip.
@@ -34,7 +34,6 @@ Hive-style readers (pyarrow.dataset, Spark, DuckDB's `period=*/tier=*/*.parquet`
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -51,7 +50,7 @@ from typing import Any
 from tierline.pipeline.signals import critical_section
 from tierline.errors import InternalError, UsageError
 
-__all__ = ["PeriodPaths", "Staging", "part_file_name", "periods_with_versions", "recover", "validate_period", "validate_tier_code", "write_manifest"]
+__all__ = ["PeriodPaths", "Staging", "part_file_name", "periods_with_versions", "validate_period", "validate_tier_code", "write_manifest"]
 
 VERSIONS_DIR = "_versions"
 QUARANTINE_DIR = "_quarantine"
@@ -164,10 +163,10 @@ class PeriodPaths:
                 (self.manifest_link, f"../{inside}/{MANIFEST_FILE}")]
 
     def current_version(self) -> str | None:
-        return _read_link(self.current)
+        return read_link(self.current)
 
     def previous_version(self) -> str | None:
-        return _read_link(self.previous)
+        return read_link(self.previous)
 
 
 @dataclass
@@ -238,16 +237,16 @@ class Staging:
         _fsync_tree(self.root)
         with critical_section():  # a signal now waits: the run ends published whole, or not at all
             failpoint("publish:before-commit")
-            old = _commit(self.paths, self.run_id)
+            old = commit_version(self.paths, self.run_id)
             self._finished = True
             failpoint("publish:after-commit")
-            _ensure_links(self.paths)  # made once, by the first publish of the period
+            ensure_links(self.paths)  # made once, by the first publish of the period
             failpoint("publish:after-links")
             if old is not None and old != self.run_id:
-                _point(self.paths.previous, old)
+                point_link(self.paths.previous, old)
             failpoint("publish:after-previous")
         try:  # published: what is left is tidying, which the next run also does
-            _remove_versions(self.paths, keep={self.run_id, old})
+            remove_versions(self.paths, keep={self.run_id, old})
         except OSError as error:
             print(f"tierline: published; an older version of period {self.period} stays until the next "
                   f"run ({error.strerror or error})", file=sys.stderr)
@@ -256,7 +255,7 @@ class Staging:
         """Remove this run's version directory; the published output is left as it was."""
         self._check_open()
         self._finished = True
-        _remove_tree(self.root)
+        remove_tree(self.root)
 
     def reject(self) -> None:
         """Leave the version unpublished on disk for inspection; the next run of the period removes it."""
@@ -266,36 +265,6 @@ class Staging:
     def _check_open(self) -> None:
         if self._finished:
             raise InternalError(f"{self.root}: staging already published or discarded")
-
-
-def recover(paths: PeriodPaths, *, keep_rejected: bool = False) -> list[str]:
-    """Put the period right after a killed run (call with the period's lock held); what was done.
-
-    - a period still in the old layout (real directories) is moved into a version and linked;
-    - a `_staging/<run>` of tierline ≤ 0.1 killed mid-publish is rolled back or forward;
-    - a missing public link is made again (a run killed before its first commit made them all);
-    - unfinished versions, and `.current-*` links not yet renamed, are removed; so are rejected
-      versions (a manifest but never published), unless `keep_rejected` (a run tidying another
-      period keeps them for inspection until that period's own next run).
-    """
-    notes = _recover_legacy_staging(paths)
-    notes += _adopt_copied_links(paths)
-    notes += _migrate_old_layout(paths)
-    if paths.versions.is_dir():
-        if paths.current_version() is not None:
-            missing = [str(link.relative_to(paths.output_dir)) for link, target in paths.links()
-                       if _read_link(link) != target]
-            _ensure_links(paths)
-            if missing:
-                notes.append(f"recovered: linked {', '.join(missing)} to the published version again")
-        keep = {paths.current_version(), paths.previous_version()}
-        if keep_rejected:
-            keep |= {name for name in _listdir(paths.versions) if (paths.versions / name / MANIFEST_FILE).is_file()}
-        removed = _remove_versions(paths, keep=keep)
-        if removed:
-            notes.append(f"recovered: removed {len(removed)} unpublished run(s) of period {paths.period} "
-                         f"({', '.join(sorted(removed))}: killed, failed or rejected)")
-    return notes
 
 
 def periods_with_versions(output_dir: Path) -> list[str]:
@@ -342,38 +311,38 @@ def _json_default(value: Any) -> Any:
 # --- the commit and its links ------------------------------------------------------------------
 
 
-def _commit(paths: PeriodPaths, run_id: str) -> str | None:
+def commit_version(paths: PeriodPaths, run_id: str) -> str | None:
     """Point `current` at `run_id` by one rename; return the version it pointed at before."""
     old = paths.current_version()
-    _point(paths.current, run_id)
+    point_link(paths.current, run_id)
     return old
 
 
-def _point(link: Path, target: str) -> None:
+def point_link(link: Path, target: str) -> None:
     """Make `link` a symlink to `target` atomically: a new link beside it, renamed over it."""
     temporary = link.with_name(f".{link.name}-{os.getpid()}-{secrets.token_hex(4)}")
     os.symlink(target, temporary)
     os.replace(temporary, link)
-    _fsync_dir(link.parent)
+    fsync_dir(link.parent)
 
 
-def _ensure_links(paths: PeriodPaths) -> None:
+def ensure_links(paths: PeriodPaths) -> None:
     """Make any missing public link. They are made after the period's first commit (so a link never
     dangles) and never change after that; one pointing elsewhere (a hand edit) is put right."""
     for link, target in paths.links():
-        if _read_link(link) != target:
+        if read_link(link) != target:
             link.parent.mkdir(exist_ok=True)
-            _point(link, target)
+            point_link(link, target)
 
 
-def _read_link(link: Path) -> str | None:
+def read_link(link: Path) -> str | None:
     try:
         return os.readlink(link)
     except (FileNotFoundError, OSError):
         return None
 
 
-def _remove_versions(paths: PeriodPaths, keep: Iterable[str | None]) -> list[str]:
+def remove_versions(paths: PeriodPaths, keep: Iterable[str | None]) -> list[str]:
     """Remove every version directory and stray temporary link of the period not in `keep`."""
     kept = {name for name in keep if name}
     removed = []
@@ -388,12 +357,12 @@ def _remove_versions(paths: PeriodPaths, keep: Iterable[str | None]) -> list[str
         if name.startswith("."):  # `.current-<run>` / `.previous-<run>` of a killed commit
             path.unlink(missing_ok=True)
             continue
-        _remove_tree(path)
+        remove_tree(path)
         removed.append(name)
     return removed
 
 
-def _remove_tree(path: Path) -> None:
+def remove_tree(path: Path) -> None:
     """rmtree that tolerates a task finishing a write meanwhile (it retries once the task is gone)."""
     for attempt in range(5):
         try:
@@ -410,96 +379,7 @@ def _remove_tree(path: Path) -> None:
 # --- the layouts of tierline ≤ 0.1 ---------------------------------------------------------------
 
 
-def _migrate_old_layout(paths: PeriodPaths) -> list[str]:
-    """Move a period published as real directories (tierline ≤ 0.1) into a version and link it.
-
-    Resumable: a migration killed half-way left a `legacy-*` version that is not yet current,
-    and the next run moves what remains into it and commits it.
-    """
-    real = [(link, part) for (link, _), part in zip(paths.links(), (DATA, QUARANTINE, MANIFEST_FILE))
-            if os.path.lexists(link) and not os.path.islink(link)]
-    # A migration killed before its commit: the period has a legacy version and no current one.
-    pending = ([name for name in _listdir(paths.versions) if name.startswith(LEGACY_PREFIX)]
-               if paths.current_version() is None else [])
-    if not real and not pending:
-        return []
-    paths.versions.mkdir(parents=True, exist_ok=True)
-    name = pending[0] if pending else LEGACY_PREFIX + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-    version = paths.versions / name
-    version.mkdir(exist_ok=True)
-    for link, part in real:
-        os.replace(link, version / part)
-    for part in (DATA, QUARANTINE):
-        (version / part).mkdir(exist_ok=True)
-    if not (version / MANIFEST_FILE).exists():
-        write_manifest(version / MANIFEST_FILE, {"period": paths.period, "run_id": None,
-                                                 "note": "published by tierline <= 0.1 without a manifest"})
-    _fsync_dir(version)
-    with critical_section():
-        old = _commit(paths, name)
-        if old is not None and old != name:
-            _point(paths.previous, old)
-        _ensure_links(paths)
-    return [f"recovered: period {paths.period} moved from the old layout into {VERSIONS_DIR}/period={paths.period}/{name}"]
-
-
-def _adopt_copied_links(paths: PeriodPaths) -> list[str]:
-    """A copy of an output made without keeping symlinks (`shutil.copytree`, `cp -L`) has real
-    `current` and `previous` directories: `current`'s content becomes a version again (it is what
-    the links showed), `previous` goes."""
-    notes = []
-    if paths.previous.is_dir() and not paths.previous.is_symlink():
-        _remove_tree(paths.previous)
-    if paths.current.is_dir() and not paths.current.is_symlink():
-        name = LEGACY_PREFIX + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-        os.replace(paths.current, paths.versions / name)
-        with critical_section():
-            _commit(paths, name)
-        notes.append(f"recovered: period {paths.period} had a copied `current` directory; it is version {name} now")
-    return notes
-
-
-def _recover_legacy_staging(paths: PeriodPaths) -> list[str]:
-    """Finish or undo a publish of tierline ≤ 0.1 killed between its renames, for this period.
-
-    Its publish moved `period=P` aside into `_staging/<run>/.old-data`, then the staged
-    `_staging/<run>/period=P` into place, then the quarantine, then the manifest. Killed before
-    the second rename, the old data is put back; after it, the staged quarantine and manifest
-    follow (the run had passed its policy, so rolling forward is what it was doing).
-    """
-    notes = []
-    root = paths.output_dir / LEGACY_STAGING_DIR
-    name = f"period={paths.period}"
-    for run in _listdir(root):
-        staged = root / run
-        parts = {"data": staged / name, "quarantine": staged / QUARANTINE_DIR / name,
-                 "manifest": staged / MANIFESTS_DIR / f"{name}.json"}
-        if not any(os.path.lexists(path) for path in parts.values()):
-            continue  # another period's, or a publish that completed all its renames
-        old_data = staged / ".old-data"
-        if os.path.lexists(parts["data"]) and old_data.is_dir() and not os.path.lexists(paths.data_link):
-            os.replace(old_data, paths.data_link)
-            notes.append(f"recovered: period {paths.period} restored from a killed run's {LEGACY_STAGING_DIR}/{run}")
-        elif not os.path.lexists(parts["data"]) and parts["manifest"].exists():
-            if os.path.lexists(parts["quarantine"]):
-                _remove_tree(paths.quarantine_link)
-                paths.quarantine_link.parent.mkdir(exist_ok=True)
-                os.replace(parts["quarantine"], paths.quarantine_link)
-            paths.manifest_link.parent.mkdir(exist_ok=True)
-            os.replace(parts["manifest"], paths.manifest_link)
-            notes.append(f"recovered: finished the publish of period {paths.period} that a killed run "
-                         f"began ({LEGACY_STAGING_DIR}/{run})")
-        else:
-            notes.append(f"recovered: removed the unfinished run {LEGACY_STAGING_DIR}/{run}")
-        _remove_tree(staged)
-    try:
-        root.rmdir()
-    except OSError:
-        pass
-    return notes
-
-
-def _listdir(directory: Path) -> list[str]:
+def listdir(directory: Path) -> list[str]:
     try:
         return sorted(os.listdir(directory))
     except (FileNotFoundError, NotADirectoryError):
@@ -519,10 +399,10 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
-        _fsync_dir(Path(directory))
+        fsync_dir(Path(directory))
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make renames in `directory` durable where the platform allows it (POSIX)."""
     try:
         descriptor = os.open(directory, os.O_RDONLY)

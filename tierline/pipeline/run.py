@@ -37,9 +37,10 @@ from tierline.pipeline.manifest import RunFacts, build_manifest, count_rows
 from tierline.pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
 from tierline.pipeline.passes import ScoredRegister, score_register
 from tierline.pipeline.publish import (
-    LEGACY_STAGING_DIR, PeriodPaths, Staging, failpoint, periods_with_versions, recover, validate_period,
+    LEGACY_STAGING_DIR, PeriodPaths, Staging, failpoint, periods_with_versions, validate_period,
     write_manifest,
 )
+from tierline.pipeline.recovery import recover
 from tierline.pipeline.register import check_register
 from tierline.pipeline.task import Destination, Shared
 from tierline.pipeline.validate import ValidationMode, plan_validation, summary

@@ -16,6 +16,7 @@ import warnings
 from typing import TYPE_CHECKING, Sequence
 
 from tierline.errors import Interrupted, TierlineError, UsageError
+from tierline.validation.modes import VALIDATION_MODES
 
 if TYPE_CHECKING:
     from tierline.scorecard.model import Scorecard
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     where = run.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="start a LocalCluster of N processes")
     where.add_argument("--scheduler", metavar="ADDRESS", help="join an existing dask.distributed cluster")
-    run.add_argument("--validation", choices=["fast", "gx", "off"], default="fast",
+    run.add_argument("--validation", choices=VALIDATION_MODES, default="fast",
                      help="fast: compiled row checks (default); gx: Great Expectations; off")
     run.add_argument("--max-invalid-fraction", type=float, default=0.05, metavar="F",
                      help="publish nothing (exit 1) when more rows than this are invalid (default 0.05)")
@@ -63,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--input", "-i", nargs="+", required=True, action="extend", metavar="PATH")
     explain.add_argument("--key", nargs="+", required=True, action="extend", metavar="VALUE",
                          help="the entity's key value (several: each entity in turn)")
-    explain.add_argument("--validation", choices=["fast", "gx", "off"], default="fast",
+    explain.add_argument("--validation", choices=VALIDATION_MODES, default="fast",
                          help="the suite as `run` applies it: fast (default), gx or off")
     explain.add_argument("--json", action="store_true", help="one JSON object per matching row")
 

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from tierline.kernels.opcodes import (
-    ADD, AND, DIV, EQ, GE, GT, IN_SET, IS_NOT_NULL, IS_NULL, LE, LT, MUL, NE, NEG, NOT, NOT_IN_SET, OR,
+    ADD, AND, DIV, EQ, GT, IN_SET, IS_NOT_NULL, IS_NULL, LE, LT, MUL, NE, NEG, NOT, NOT_IN_SET, OR,
     PUSH_CONST, PUSH_SLOT, SUB,
 )
 

@@ -16,7 +16,6 @@ Outputs (allocated by the caller):
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from numba import njit

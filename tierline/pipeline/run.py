@@ -43,11 +43,9 @@ from tierline.pipeline.publish import (
 from tierline.pipeline.recovery import recover
 from tierline.pipeline.register import check_register
 from tierline.pipeline.task import Destination, Shared
-from tierline.pipeline.validate import ValidationMode, plan_validation, summary
+from tierline.pipeline.validate import VALIDATION_MODES, ValidationMode, plan_validation, summary
 from tierline.scorecard.load import load_scorecard
 from tierline.scorecard.model import Scorecard
-
-VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
 
 @dataclass

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
@@ -42,15 +41,10 @@ from tierline.pipeline.encode import drop_no_rule_of_invalid_rows  # noqa: F401 
 from tierline.errors import InputError
 from tierline.kernels.errorbits import set_error_rows
 from tierline.scorecard.model import Scorecard
+from tierline.validation.modes import VALIDATION_MODES, ValidationMode  # noqa: F401 - the run and explain take them from here
 
 if TYPE_CHECKING:
     from tierline.validation.checks import CompiledCheck, CompiledChecks
-
-
-class ValidationMode(StrEnum):
-    FAST = "fast"  # compiled Arrow/NumPy checks with GX's verdicts
-    GX = "gx"  # Great Expectations itself on every partition
-    OFF = "off"  # only the scorecard's own checks
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,7 @@ def _configurations(scorecard: Scorecard, schema: pa.Schema | None) -> list[dict
     return suite_configurations(scorecard, schema)
 
 
-def plan_validation(compiled: Compiled, mode: str,
+def plan_validation(compiled: Compiled, mode: ValidationMode | str,
                     schema: pa.Schema | None = None) -> tuple[ValidationPlan, Compiled]:
     """The checks of `mode`, and `compiled` with their codes appended to its error table.
 

@@ -38,11 +38,9 @@ from tierline.pipeline.register import check_register
 from tierline.tools.summary import unwrapped
 from tierline.pipeline.passes import UniqueStrategy, learn_register, unique_strategy
 from tierline.pipeline.task import Shared, validated
-from tierline.pipeline.validate import ValidationMode, plan_validation
+from tierline.pipeline.validate import VALIDATION_MODES, plan_validation
 from tierline.errors import InputError, UsageError
 from tierline.scorecard.load import load_scorecard
-
-VALIDATION_MODES = tuple(mode.value for mode in ValidationMode)
 
 
 @dataclass(eq=False)  # compared by identity: the rows of one partition

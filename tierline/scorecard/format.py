@@ -3,7 +3,7 @@
 These models say what a scorecard file may contain, field by field; they are the source of the
 exported JSON Schema (`tierline/scorecard/scorecard.schema.json`) that editors use. Meaning that spans fields
 (names that must exist, levels that must be contiguous, types that must agree) is checked after
-this, in `schemas.scorecard`.
+this, in the build stages of `tierline.scorecard.load` (`build_components`, `build_tiering`, `build`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import secrets
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -42,6 +42,7 @@ from tierline.pipeline.publish import (
 )
 from tierline.pipeline.recovery import recover
 from tierline.pipeline.register import check_register
+from tierline.pipeline.signals import critical_section
 from tierline.pipeline.task import Destination, Shared
 from tierline.pipeline.validate import VALIDATION_MODES, ValidationMode, plan_validation, summary
 from tierline.scorecard.load import load_scorecard
@@ -193,9 +194,8 @@ def _run_locked(options: RunOptions, started: dt.datetime, scorecard: Scorecard,
     plan = Shared(compiled, validation, run_id=run_id)
     dispatcher = Dispatcher.of(options.workers, options.scheduler, options.progress)
 
-    staging = Staging.create(paths.output_dir, paths.period, run_id)
-    destination = Destination(str(staging.data_dir), str(staging.quarantine_dir), run_id, tuple(passthrough))
-    with _cleanup_on_failure(staging, total_rows, files):
+    with _guarded_staging(paths, run_id, total_rows, files) as staging:
+        destination = Destination(str(staging.data_dir), str(staging.quarantine_dir), run_id, tuple(passthrough))
         scored = score_register(dispatcher.map, plan, partitions, destination, staging.root / "_hashes")
         facts = RunFacts(run_id, paths.period, options.scorecard, started, dispatcher.description, len(partitions),
                          options.validation, options.max_invalid_fraction)
@@ -238,6 +238,18 @@ def _judge_policy(staging: Staging, options: RunOptions, manifest: dict[str, Any
         raise ValidationPolicyError(
             f"{quarantined:,} of {input_rows:,} rows are invalid ({fraction:.2%} > --max-invalid-fraction "
             f"{options.max_invalid_fraction:g}); {kept}")
+
+
+@contextmanager
+def _guarded_staging(paths: PeriodPaths, run_id: str, total_rows: int,
+                     files: Sequence[InputFile]) -> Iterator[Staging]:
+    """The run's staging, removed on any failure. Signals are held back while it is made and put
+    under `_cleanup_on_failure`: one falling in between would leave a staging nothing removes."""
+    with ExitStack() as guard:
+        with critical_section():
+            staging = Staging.create(paths.output_dir, paths.period, run_id)
+            guard.enter_context(_cleanup_on_failure(staging, total_rows, files))
+        yield staging
 
 
 @contextmanager

@@ -205,7 +205,7 @@ def write_scorecard(path: Path, text: str) -> Path:
 # --- a scorecard for the validation tests ------------------------------------------------------
 
 # One check of every kind on four inputs (regex, between with a default, in_set, a float's finite
-# bounds, the key's global unique), shared by tests/test_validation_run.py and tests/test_data_docs.py.
+# bounds, the key's global unique), shared by tests/functional/test_validation_run.py and tests/unit/validation/test_datadocs.py.
 CHECKED_SCORECARD = """\
 scorecard: checked
 version: 1

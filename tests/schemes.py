@@ -1,4 +1,4 @@
-"""Grading hand-written rows through a shipped scorecard, for the scheme tests (tests/test_scheme_*.py).
+"""Grading hand-written rows through a shipped scorecard, for the scheme tests (tests/functional/schemes/test_*.py).
 
 `grade("loan_five_class", rows, tmp_path)` writes `rows` (dicts of register columns) as a Parquet
 register typed from the scorecard's inputs, runs the real `tierline run` on it in this process,

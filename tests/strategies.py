@@ -647,3 +647,13 @@ def wide_cases(draw, max_rows: int = 20) -> Case:
     yaml_text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     table = pa.table({name: pa.array(values, pa.string() if name == "id" else pa.float64()) for name, values in columns.items()})
     return Case(yaml_text=yaml_text, scorecard=load_scorecard_text(yaml_text), table=table, rows=rows)
+
+
+# ------------------------------------------------------------------ values for the kernels' own tests
+
+
+def slot_values(nulls: bool = True) -> st.SearchStrategy[float]:
+    """One float64 a kernel slot may hold (tests/unit/kernels): the scorecard cases' points, ties
+    and bounds (±1e300 among them), signed zeros, and with `nulls` NaN, the kernels' null."""
+    finite = st.one_of(st.sampled_from(POINTS + TIES + (0.0, -0.0, 1.0)), BOUNDS).map(float)
+    return st.one_of(finite, st.just(math.nan)) if nulls else finite

@@ -25,10 +25,10 @@ import pytest
 
 from tierline.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # A copy of `../shared/conformance/gx_test_definitions`, unchanged, so that CI runs it wherever the
 # checkout is; `test_the_copy_matches_the_shared_one` catches a newer conversion beside the checkout.
-CONFORMANCE = Path(__file__).resolve().parent / "data" / "gx_test_definitions"
+CONFORMANCE = Path(__file__).resolve().parents[1] / "data" / "gx_test_definitions"
 SHARED = ROOT.parent / "shared" / "conformance" / "gx_test_definitions"
 MODES = ("fast", "gx")
 

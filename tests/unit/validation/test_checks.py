@@ -592,7 +592,7 @@ def test_generated_suite_compiles_the_same_without_gx(scorecard_text: str, tmp_p
     from tierline.scorecard.load import load_scorecard, load_scorecard_text
 
     if scorecard_text == "equipment_abc":
-        scorecard = load_scorecard(Path(__file__).resolve().parent.parent / "scorecards" / "equipment_abc.yaml")
+        scorecard = load_scorecard(Path(__file__).resolve().parents[3] / "scorecards" / "equipment_abc.yaml")
     else:
         scorecard = load_scorecard_text("""\
 scorecard: every_option

@@ -18,7 +18,7 @@ import pytest
 from tierline.cli import main
 from spec_example import SPEC_SCORECARD
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # The sound base every broken case mutates. Problem lines are located by a fragment of the line
 # (see `_line_of`), so editing this text does not silently shift the expectations.

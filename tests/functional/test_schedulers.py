@@ -9,7 +9,7 @@ import duckdb
 from tierline.cli import main
 from tierline.tools.demo import generate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCORECARD = ROOT / "scorecards" / "equipment_abc.yaml"
 
 

@@ -13,11 +13,11 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from kernel_rows import kernel_results
 from oracle import RowResult, evaluate_row
 from spec_example import SPEC_SCORECARD
 from tierline.scorecard.load import load_scorecard_text
 from tierline.scorecard.model import Scorecard
-from test_kernels_oracle import kernel_results
 
 T, F, N = True, False, None
 

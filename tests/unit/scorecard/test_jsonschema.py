@@ -15,7 +15,7 @@ from tierline.errors import ScorecardError
 from tierline.scorecard.jsonschema import render
 from tierline.scorecard.load import load_scorecard_text
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 SCHEMA_FILE = REPO / "tierline" / "scorecard" / "scorecard.schema.json"
 SHIPPED = sorted((REPO / "scorecards").glob("*.yaml")) + sorted((REPO / "scorecards").glob("*.yml"))
 

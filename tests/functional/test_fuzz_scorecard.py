@@ -9,8 +9,8 @@ only end in exit 0 (and then the scorecard compiles) or exit 2 with one `path[:l
 line per problem: never exit 4, never an exception, never a traceback.
 
 CI runs a bounded number of examples (derandomized, see conftest.py); a longer session is
-`TIERLINE_FUZZ_EXAMPLES=20000 pytest tests/test_fuzz_scorecard.py`. Shapes it finds become
-regression cases in tests/test_scorecard_limits.py.
+`TIERLINE_FUZZ_EXAMPLES=20000 pytest tests/functional/test_fuzz_scorecard.py`. Shapes it finds become
+regression cases in tests/functional/test_scorecard_limits.py.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from tierline.compiler import compile_scorecard
 from tierline.scorecard.load import load_scorecard
 from spec_example import SPEC_SCORECARD
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = [SPEC_SCORECARD] + [path.read_text(encoding="utf-8") for path in sorted((REPO / "scorecards").glob("*.yaml"))]
 EXAMPLES = int(os.environ.get("TIERLINE_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

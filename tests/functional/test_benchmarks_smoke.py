@@ -28,7 +28,7 @@ from polars.testing import assert_frame_equal
 
 from tierline.tools.generators import generator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMOKE_ROWS = 20_000
 
 

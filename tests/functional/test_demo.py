@@ -12,7 +12,7 @@ import pytest
 from tierline.cli import main
 from tierline.tools.generators import available
 
-SCORECARDS = Path(__file__).resolve().parent.parent / "scorecards"
+SCORECARDS = Path(__file__).resolve().parents[2] / "scorecards"
 SHIPPED = sorted(p.stem for p in SCORECARDS.glob("*.yaml"))
 
 

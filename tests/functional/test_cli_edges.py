@@ -134,7 +134,7 @@ def test_summary_without_a_terminal_is_never_wrapped(register: Path, tmp_path: P
     result = subprocess.run([sys.executable, "-m", "tierline", "run", str(EQUIPMENT_ABC), "--input", str(register),
                              "--output", str(output), "--period", "2026-05"],
                             capture_output=True, text=True, env=environment, timeout=300,
-                            cwd=Path(__file__).resolve().parent.parent)
+                            cwd=Path(__file__).resolve().parents[2])
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -280,7 +280,7 @@ def _command(*args: object, env: dict[str, str] | None = None, cwd: Path | None 
     """`python -m tierline ARGS` like registers.tierline, with extra environment variables."""
     environment = dict(os.environ, COLUMNS="200", NO_COLOR="1", PYTHONIOENCODING="utf-8", **(env or {}))
     return subprocess.run([sys.executable, "-m", "tierline", *map(str, args)], capture_output=True, text=True,
-                          env=environment, cwd=cwd or Path(__file__).resolve().parent.parent, timeout=300)
+                          env=environment, cwd=cwd or Path(__file__).resolve().parents[2], timeout=300)
 
 
 def test_an_unreachable_scheduler_is_exit_2_naming_the_address(register: Path, tmp_path: Path) -> None:

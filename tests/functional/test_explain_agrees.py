@@ -31,7 +31,7 @@ from registers import tierline
 from tierline.scorecard.load import load_scorecard
 from tierline.scorecard.model import Scorecard
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "2026-05"
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
 

@@ -7,7 +7,7 @@ runs through the real `tierline check` and `tierline run` in a subprocess held t
 space and 60 s: exit 2, exactly one line on stderr naming the file (and its line where there is
 one), no traceback, nothing written. No time is asserted beyond the timeout.
 
-`FUZZ_FOUND` are shapes that longer fuzzing sessions (tests/test_fuzz_scorecard.py with more
+`FUZZ_FOUND` are shapes that longer fuzzing sessions (tests/functional/test_fuzz_scorecard.py with more
 examples) found; each is a regression case here.
 """
 
@@ -38,7 +38,7 @@ from tierline.scorecard.limits import (
 )
 from spec_example import SPEC_SCORECARD
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ADDRESS_SPACE = 1 << 30  # 1 GiB
 
 BASE = SPEC_SCORECARD

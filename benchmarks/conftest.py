@@ -1,7 +1,7 @@
 """Fixtures of the pytest-benchmark suites: the reference scorecard, a generated register, its encoding.
 
     make bench                                          # full size: 2,000,000 rows
-    TIERLINE_BENCH_ROWS=20000 pytest benchmarks --benchmark-disable   # what CI runs (tests/test_benchmarks_smoke.py)
+    TIERLINE_BENCH_ROWS=20000 pytest benchmarks --benchmark-disable   # what CI runs (tests/functional/test_benchmarks_smoke.py)
 
 The size comes from TIERLINE_BENCH_ROWS (default 2M). Every benchmark records its rows; at the end
 the session prints rows/s from the median of each benchmark (per core where the code is single

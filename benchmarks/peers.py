@@ -20,7 +20,7 @@ wall time of each peer, its ratio to tierline, rows/s, the machine, and the peak
 from one extra run in a child process before the rounds (`--no-memory` skips those).
 
 The Polars and DuckDB jobs are written by hand for this one scorecard, as a user would write
-them; tests/test_benchmarks_smoke.py checks on a small register with bad rows that they write the
+them; tests/functional/test_benchmarks_smoke.py checks on a small register with bad rows that they write the
 same rows, columns and quarantine as tierline (bar run_id and row order).
 """
 

@@ -105,7 +105,7 @@ def _validate_run_id(run_id: str) -> str:
 
 
 def failpoint(name: str) -> None:
-    """Test hooks at the steps of the protocol (tests/test_kill.py and friends):
+    """Test hooks at the steps of the protocol (tests/functional/faults/test_kill.py and friends):
     `TIERLINE_KILL_AT=<name>` SIGKILLs the process here; `TIERLINE_PAUSE_AT=<name>:<seconds>` sleeps."""
     if os.environ.get("TIERLINE_KILL_AT") == name:
         import signal

@@ -1,4 +1,4 @@
-"""Where a run's tasks run (tierline.pipeline.dispatch); the clusters are tests/test_schedulers.py's."""
+"""Where a run's tasks run (tierline.pipeline.dispatch); the clusters are tests/functional/test_schedulers.py's."""
 
 from __future__ import annotations
 

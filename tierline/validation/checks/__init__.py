@@ -10,7 +10,7 @@ validation side of `unique` over the whole register (the pipeline hashes in betw
 The reference is GX 1.x's pandas engine validating `pandas_frame(table)`: pyarrow's default
 `to_pandas()`, with text as object dtype (as in GX's own test definitions; GX has no type name for
 pandas 3's `str` dtype). Each rule is quoted from the installed GX source in the module that
-reproduces it, and pinned by tests/test_expectations_checks.py, which runs GX itself on the same data
+reproduces it, and pinned by tests/unit/validation/test_checks.py, which runs GX itself on the same data
 (the GX internals these rules restate: `tierline.validation.gx_internals`):
 
     model      the expectation types with a check, `CompiledCheck`, `CheckOutcome`

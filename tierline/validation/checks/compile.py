@@ -31,7 +31,7 @@ def compile_checks(expectations: Sequence[Mapping[str, Any] | tuple]) -> Compile
 def compile_generated_checks(expectations: Sequence[Mapping[str, Any] | tuple]) -> CompiledChecks:
     """`compile_checks` for the suite tierline generates itself (`tierline.validation.suite.input_expectations`),
     whose kwargs are already typed as GX would type them: read as given, without importing GX (seconds
-    per run). tests/test_expectations_checks.py shows both compile the generated suite identically."""
+    per run). tests/unit/validation/test_checks.py shows both compile the generated suite identically."""
     return CompiledChecks(tuple(_compile_one(position, entry, parse=_parse_plain)
                                 for position, entry in enumerate(expectations)))
 

@@ -90,7 +90,7 @@ def pandas_sample(values: pa.ChunkedArray):
 
 def native_type_type_map(type_: str) -> tuple[type, ...] | None:
     """GX 1.x's `great_expectations.expectations.type_comparison.native_type_type_map`, restated so
-    that the fast path need not import GX (seconds); tests/test_expectations_checks.py pins it to GX's."""
+    that the fast path need not import GX (seconds); tests/unit/validation/test_checks.py pins it to GX's."""
     name = type_.lower()
     return {"none": (type(None),), "bool": (bool,), "int": (int,), "long": (int,), "float": (float,),
             "bytes": (bytes,), "complex": (complex,), "str": (str,), "string_types": (str,), "list": (list,),

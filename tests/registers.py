@@ -206,6 +206,23 @@ def write_scorecard(path: Path, text: str) -> Path:
 
 # One check of every kind on four inputs (regex, between with a default, in_set, a float's finite
 # bounds, the key's global unique), shared by tests/functional/test_validation_run.py and tests/unit/validation/test_datadocs.py.
+# The smallest scorecard with a register-wide check: the unit tests of the pipeline share it.
+LEVELS_SCORECARD = """\
+scorecard: levels
+version: 1
+key: id
+inputs:
+  id: {type: string, required: true, unique: true}
+  amount: {type: float, min: 0}
+score:
+  components:
+    - {name: amount, input: amount, value: true}
+tiers:
+  levels:
+    - {tier: high, from: 50}
+    - {tier: low, to: 50}
+"""
+
 CHECKED_SCORECARD = """\
 scorecard: checked
 version: 1

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from registers import write_register
+from registers import LEVELS_SCORECARD, write_register
 from tierline.compiler import compile_scorecard, quantile_limits
 from tierline.pipeline.inputs import resolve_inputs
 from tierline.pipeline.partitions import Partition, plan_partitions
@@ -21,21 +21,7 @@ from tierline.pipeline.task import Destination, Shared
 from tierline.pipeline.validate import ValidationMode, ValidationPlan, plan_validation
 from tierline.scorecard.load import load_scorecard_text
 
-LEVELS = """\
-scorecard: levels
-version: 1
-key: id
-inputs:
-  id: {type: string, required: true, unique: true}
-  amount: {type: float, min: 0}
-score:
-  components:
-    - {name: amount, input: amount, value: true}
-tiers:
-  levels:
-    - {tier: high, from: 50}
-    - {tier: low, to: 50}
-"""
+LEVELS = LEVELS_SCORECARD
 
 QUANTILES = """\
 scorecard: ranked

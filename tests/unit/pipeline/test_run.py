@@ -8,24 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from registers import write_register, write_scorecard
+from registers import LEVELS_SCORECARD, write_register, write_scorecard
 from tierline.pipeline.run import RunOptions, run
 
-SCORECARD = """\
-scorecard: levels
-version: 1
-key: id
-inputs:
-  id: {type: string, required: true, unique: true}
-  amount: {type: float, min: 0}
-score:
-  components:
-    - {name: amount, input: amount, value: true}
-tiers:
-  levels:
-    - {tier: high, from: 50}
-    - {tier: low, to: 50}
-"""
+SCORECARD = LEVELS_SCORECARD
 
 
 def test_the_summary_names_the_run_and_its_published_files(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from registers import write_register
+from registers import LEVELS_SCORECARD, write_register
 from tierline.compiler import compile_scorecard
 from tierline.pipeline.inputs import read_partition, resolve_inputs
 from tierline.pipeline.partitions import Partition, plan_partitions
@@ -20,21 +20,7 @@ from tierline.pipeline.task import (
 from tierline.pipeline.validate import HashSpill, ValidationMode, plan_validation
 from tierline.scorecard.load import load_scorecard_text
 
-SCORECARD = """\
-scorecard: levels
-version: 1
-key: id
-inputs:
-  id: {type: string, required: true, unique: true}
-  amount: {type: float, min: 0}
-score:
-  components:
-    - {name: amount, input: amount, value: true}
-tiers:
-  levels:
-    - {tier: high, from: 50}
-    - {tier: low, to: 50}
-"""
+SCORECARD = LEVELS_SCORECARD
 
 
 def _partition(tmp_path: Path, ids: list[str], amounts: list[float | None]) -> Partition:

@@ -7,27 +7,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from registers import LEVELS_SCORECARD
 from tierline.compiler import compile_scorecard
 from tierline.errors import InputError
 from tierline.kernels.errorbits import rows_with_error
 from tierline.pipeline.validate import CheckCounts, ValidationMode, apply_checks, plan_validation, summary
 from tierline.scorecard.load import load_scorecard_text
 
-SCORECARD = """\
-scorecard: shell
-version: 1
-key: id
-inputs:
-  id: {type: string, required: true}
-  amount: {type: float, min: 0}
-score:
-  components:
-    - {name: amount, input: amount, value: true}
-tiers:
-  levels:
-    - {tier: high, from: 50}
-    - {tier: low, to: 50}
-"""
+SCORECARD = LEVELS_SCORECARD
 SCHEMA = pa.schema([("id", pa.string()), ("amount", pa.float64())])
 
 

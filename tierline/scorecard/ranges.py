@@ -44,18 +44,6 @@ class Range:
             return False
         return not (self.lower == self.upper and self.lower_inclusive and self.upper_inclusive)
 
-    def contains(self, x: float, factor: float = 1.0) -> bool:
-        """Whether x lies in the range, every bound first multiplied by `factor` (levels' scale)."""
-        if self.bounded_below:
-            lower = self.lower * factor
-            if x < lower or (x == lower and not self.lower_inclusive):
-                return False
-        if self.bounded_above:
-            upper = self.upper * factor
-            if x > upper or (x == upper and not self.upper_inclusive):
-                return False
-        return True
-
     def text(self) -> str:
         left = "[" if self.lower_inclusive else "("
         right = "]" if self.upper_inclusive else ")"

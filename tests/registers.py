@@ -202,10 +202,6 @@ def write_scorecard(path: Path, text: str) -> Path:
     return path
 
 
-# --- a scorecard for the validation tests ------------------------------------------------------
-
-# One check of every kind on four inputs (regex, between with a default, in_set, a float's finite
-# bounds, the key's global unique), shared by tests/functional/test_validation_run.py and tests/unit/validation/test_datadocs.py.
 # The smallest scorecard with a register-wide check: the unit tests of the pipeline share it.
 LEVELS_SCORECARD = """\
 scorecard: levels
@@ -223,6 +219,10 @@ tiers:
     - {tier: low, to: 50}
 """
 
+# --- a scorecard for the validation tests ------------------------------------------------------
+
+# One check of every kind on four inputs (regex, between with a default, in_set, a float's finite
+# bounds, the key's global unique), shared by tests/functional/test_validation_run.py and tests/unit/validation/test_datadocs.py.
 CHECKED_SCORECARD = """\
 scorecard: checked
 version: 1

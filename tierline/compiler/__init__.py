@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tierline.compiler.actions import action_vocabularies, compile_actions, compile_derived
+from tierline.compiler.actions import action_vocabularies, compile_actions, compile_derived, compile_ranks
 from tierline.compiler.compiled import Compiled, InputSlot, Plan
 from tierline.compiler.components import compile_components, compile_scores
 from tierline.compiler.errortable import ErrorTable
@@ -40,7 +40,7 @@ def compile_scorecard(scorecard: Scorecard) -> Compiled:
     tiering = compile_tiering(scorecard, slots, errors, programs)
     derived = compile_derived(scorecard, slots, programs)
     plan = Plan(n_slots=np.int64(len(slots.slots)), **components, **compile_scores(scorecard, slots), **overrides,
-                **tiering, **compile_actions(scorecard, slots), **derived, **programs.plan_fields())
+                **tiering, **compile_ranks(scorecard, slots), **compile_actions(scorecard, slots), **derived, **programs.plan_fields())
     if scorecard.aggregate is not None and scorecard.aggregate.odd_count:
         errors.code(scorecard.aggregate.even_count_code)
     inputs = input_slots(scorecard, slots, errors)

@@ -1,4 +1,4 @@
-"""Action and derived columns → their slots, per-tier values and programs.
+"""Rank, action and derived columns → their slots, per-tier values and programs.
 
 An action column's value is looked up by tier (`action_values`, actions × tiers, encoded like a
 slot value); a derived column is a program evaluated after the tier is known.
@@ -10,10 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from tierline.compiler.arrays import PlanFields, i64
+from tierline.compiler.arrays import PlanFields, b1, i64
 from tierline.compiler.expressions import ProgramBuilder
 from tierline.compiler.slots import SlotTable
 from tierline.scorecard.model import Scorecard
+
+
+def compile_ranks(scorecard: Scorecard, slots: SlotTable) -> PlanFields:
+    return {"rank_slot": i64([slots.slots[r.name] for r in scorecard.ranks]),
+            "rank_by_slot": i64([slots.slots[r.by] for r in scorecard.ranks]),
+            "rank_desc": b1([r.order == "desc" for r in scorecard.ranks])}
 
 
 def compile_actions(scorecard: Scorecard, slots: SlotTable) -> PlanFields:

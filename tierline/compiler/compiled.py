@@ -1,7 +1,7 @@
 """The compiler's results: the kernels' `Plan`, and the `Compiled` scorecard the pipeline carries.
 
 The value space: each row of the value matrix is a slot. Slots are, in order, the inputs the
-scorecard reads, the scores, the action columns, then the derived columns. Nulls are NaN; text
+scorecard reads, the scores, the ranks, the action columns, then the derived columns. Nulls are NaN; text
 is its code in the slot's vocabulary (-1 for a value outside it); bools are 0/1; dates and
 timestamps are seconds since the epoch.
 """
@@ -73,6 +73,10 @@ class Plan(NamedTuple):
     reason_mask: np.ndarray  # per score: its components give reasons for an axis tier
     quantile_tier: np.ndarray  # quantiles: tier index of each quantile, in order
     quantile_desc: np.bool_  # a larger value ranks better
+    # ranks (SPEC §2.4a; the register's sorted values come with each run: `kernels.scoring.RankTables`)
+    rank_slot: np.ndarray  # where each rank is written
+    rank_by_slot: np.ndarray  # the score or input it ranks
+    rank_desc: np.ndarray  # a larger value ranks better
     # actions and derived
     action_slot: np.ndarray
     action_values: np.ndarray  # A x T

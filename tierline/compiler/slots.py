@@ -1,7 +1,7 @@
 """The value space: which slot holds what, and the vocabulary that turns each text column into codes.
 
-Slots are, in order, the inputs the scorecard reads, the scores, the action columns, then the
-derived columns. A text column's vocabulary is its declared values and default, then every map
+Slots are, in order, the inputs the scorecard reads, the scores, the ranks, the action columns,
+then the derived columns. A text column's vocabulary is its declared values and default, then every map
 key, scale key and expression literal compared with it, in the order the scorecard gives them.
 """
 
@@ -62,6 +62,7 @@ def _tiering_inputs(scorecard: Scorecard) -> set[str]:
 def used_inputs(scorecard: Scorecard) -> list[str]:
     """The inputs the scorecard reads, in input order (the others get no slot)."""
     used = {c.input for c in scorecard.components} | _tiering_inputs(scorecard)
+    used.update(rank.by for rank in scorecard.ranks if not rank.by_score)  # `within` is read from Arrow
     for expression in expressions_of(scorecard):
         used.update(name.name for name in names_in(expression.ast))
     return [name for name in scorecard.input_names if name in used]
@@ -108,7 +109,8 @@ def _vocabularies(scorecard: Scorecard, slots: dict[str, int]) -> dict[str, dict
 def lay_out_slots(scorecard: Scorecard) -> SlotTable:
     names = used_inputs(scorecard)
     n_inputs = len(names)
-    names += [s.name for s in scorecard.scores] + [a.name for a in scorecard.actions]
+    names += [s.name for s in scorecard.scores] + [r.name for r in scorecard.ranks]
+    names += [a.name for a in scorecard.actions]
     names += [d.name for d in scorecard.derived]
     slots = {name: slot for slot, name in enumerate(names)}
     return SlotTable(slots=slots, n_inputs=n_inputs, text_vocab=_vocabularies(scorecard, slots))

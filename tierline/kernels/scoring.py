@@ -1,4 +1,4 @@
-"""The fused scoring pass: components → scores → overrides → tiers → reasons → actions → derived.
+"""The fused scoring pass: components → scores → ranks → overrides → tiers → reasons → actions → derived.
 
 One call scores one partition, block by block (BLOCK rows at a time, so every intermediate stays
 in cache). Inputs and outputs are NumPy arrays; `plan` is the NamedTuple of arrays built by
@@ -22,6 +22,7 @@ from numba import njit
 
 from tierline.kernels.errorbits import set_error
 from tierline.kernels.expressions import run_program
+from tierline.kernels.ranks import rank_rows
 from tierline.kernels.opcodes import AXES, QUANTILES, RULES, BANDS, LINEAR, MAP, MAX, MEAN, MIN, PRODUCT, SUM, VALUE
 from tierline.kernels.rounding import round_half_away
 
@@ -286,9 +287,10 @@ def _reasons(plan, points, tier, from_score, reasons, start, end):
 
 
 @njit(nogil=True, cache=True)
-def score_partition(plan, values, points, tier, override, reasons, errors, population, limits):
+def score_partition(plan, values, points, tier, override, reasons, errors, population, limits, ranks):
     """Score every row of one partition. See the module docstring for the arrays; `population` and
-    `limits` are the register's sorted valid values and rank limits for quantile tiers (else empty)."""
+    `limits` are the register's sorted valid values and rank limits for quantile tiers (else empty);
+    `ranks` the register's ranked values (`tierline.kernels.ranks.RankTables`)."""
     n = values.shape[1]
     depth = max(plan.stack_depth, 1)
     stack = np.empty((depth, BLOCK))
@@ -306,6 +308,8 @@ def score_partition(plan, values, points, tier, override, reasons, errors, popul
         _components(plan, values, points, errors, start, end)
         if not plan.given_scores:
             _combine(plan, values, points, start, end)
+        rank_rows(plan, values, ranks, start, end)  # before anything that may read a rank
+        if not plan.given_scores:
             for o in range(plan.override_program.shape[0]):
                 run_program(plan.program_start, plan.code, plan.code_arg, plan.code_const, plan.set_values,
                             plan.override_program[o], values, start, end, stack, condition)

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from tierline.compiler import Compiled, InputSlot
 from tierline.kernels.errorbits import code_mask, rows_with_error, set_error_rows, word_of
+from tierline.kernels.ranks import RankTables, no_rank_tables
 
 SECONDS_PER_DAY = 86400.0
 MAX_EXACT_INTEGER = 2**53  # float64 holds every integer of at most this magnitude
@@ -163,12 +164,13 @@ NO_LIMITS = np.zeros(0, dtype=np.int64)
 
 
 def evaluate(compiled: Compiled, table: pa.Table, population: np.ndarray | None = None,
-             limits: np.ndarray | None = None) -> Evaluation:
+             limits: np.ndarray | None = None, ranks: RankTables | None = None) -> Evaluation:
     """Encode a table and run the fused scoring kernel over it (quantile tiers need the register's
-    sorted valid values and rank limits; without them those rows get no tier yet). Rows holding a
-    value the kernels cannot hold exactly get `<column>:type`."""
+    sorted valid values and rank limits; without them those rows get no tier yet; ranks need the
+    register's ranked values, `tierline.pipeline.ranks.rank_tables`, else they are null). Rows
+    holding a value the kernels cannot hold exactly get `<column>:type`."""
     encoded = encode(compiled, table)
-    evaluation = run_kernel(compiled, encoded.values, population=population, limits=limits)
+    evaluation = run_kernel(compiled, encoded.values, population=population, limits=limits, ranks=ranks)
     for bit, rows in encoded.inexact:
         set_error_rows(evaluation.errors, bit, rows)
     if encoded.inexact:
@@ -177,7 +179,8 @@ def evaluate(compiled: Compiled, table: pa.Table, population: np.ndarray | None 
 
 
 def run_kernel(compiled: Compiled, values: np.ndarray, override: np.ndarray | None = None,
-               population: np.ndarray | None = None, limits: np.ndarray | None = None) -> Evaluation:
+               population: np.ndarray | None = None, limits: np.ndarray | None = None,
+               ranks: RankTables | None = None) -> Evaluation:
     """The fused kernel over an encoded value matrix (slots × rows). `override` is read only by a
     plan with `given_scores` (aggregated entities), which also finds their scores in `values`."""
     from tierline.kernels.scoring import score_partition
@@ -193,7 +196,8 @@ def run_kernel(compiled: Compiled, values: np.ndarray, override: np.ndarray | No
     )
     score_partition(compiled.plan, values, evaluation.points, evaluation.tier, evaluation.override,
                     evaluation.reasons, evaluation.errors,
-                    NO_POPULATION if population is None else population, NO_LIMITS if limits is None else limits)
+                    NO_POPULATION if population is None else population, NO_LIMITS if limits is None else limits,
+                    no_rank_tables(len(compiled.scorecard.ranks), n) if ranks is None else ranks)
     return evaluation
 
 

@@ -1,7 +1,7 @@
 """Turn one partition's kernel results into the output tables of SPEC §4 (vectorised Arrow).
 
 Scored rows: passthrough columns, scores, `points_<component>`, tier_rank, tier_label, override,
-reasons, action and derived columns, scorecard, scorecard_version, run_id. Invalid rows go to the
+reasons, rank (int32), action and derived columns, scorecard, scorecard_version, run_id. Invalid rows go to the
 quarantine unchanged, plus `errors` (list<string>, in error-table order).
 """
 
@@ -39,6 +39,7 @@ def output_schema(compiled: Compiled, passthrough_schema: pa.Schema) -> pa.Schem
     fields += [pa.field(s.output_column, pa.float64()) for s in sc.scores]
     fields += [pa.field(c.output_column, pa.float64()) for c in sc.components]
     fields += _TIER_FIELDS
+    fields += [pa.field(r.name, pa.int32()) for r in sc.ranks]
     fields += [pa.field(a.name, _ACTION_TYPES[a.type]) for a in sc.actions]
     fields += [pa.field(d.name, pa.bool_() if d.expression.type == "bool" else pa.float64()) for d in sc.derived]
     fields += _RUN_FIELDS
@@ -109,6 +110,9 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
     override_names = pa.array([o.name for o in sc.overrides] or [""], type=pa.string())
     columns.append(override_names.take(pa.array(override.astype(np.int32), mask=override < 0)))
     columns.append(_list_of_names(evaluation.reasons[:, rows], [c.name for c in sc.components]))
+    for rank in sc.ranks:  # whole numbers below 2³¹ (a rank is at most the register's row count)
+        values = evaluation.values[slot[rank.name], rows]
+        columns.append(pa.array(np.nan_to_num(values).astype(np.int32), mask=np.isnan(values)))
     for action in sc.actions:
         columns.append(pa.array(list(action.values), type=_ACTION_TYPES[action.type]).take(tier_index))
     for derived in sc.derived:

@@ -3,7 +3,8 @@
 1. uniqueness (`unique_pass`): what the `unique` checks need of the whole register, by the
    `UniqueStrategy` the scorecard and validation mode call for;
 2. ranks (`ranks_pass`, quantile tiers) or grouping (`grouping_pass`, aggregating scorecards): the
-   valid values a quantile tiering ranks, or the entities rows form across partitions;
+   valid values a quantile tiering ranks, or the entities rows form across partitions; and the
+   values ranks within groups rank (`group_ranks_pass`, SPEC §2.4a);
 3. scoring (`scoring_pass`): every partition validated, scored and written into staging;
 4. with `UniqueStrategy.HASHES_WHILE_SCORING`, the duplicates judged from the hashes the scoring
    tasks left (`duplicates_pass`) and the partitions that hold one scored again (`rescoring_pass`).
@@ -28,9 +29,10 @@ import pyarrow as pa
 from tierline.compiler import quantile_limits
 from tierline.pipeline.aggregate import group_entities
 from tierline.pipeline.partitions import Partition
+from tierline.pipeline.ranks import GroupRanks, group_ranks
 from tierline.pipeline.task import (
     Destination, Grouping, PartitionResult, QuantileRanks, Shared, Uniqueness, candidate_counts_task,
-    population_task, row_scores_task, score_partition_task, unique_columns_task, unique_hashes_task,
+    population_task, rank_keys_task, row_scores_task, score_partition_task, unique_columns_task, unique_hashes_task,
 )
 from tierline.pipeline.validate import (
     HashSpill, ValidationMode, ValidationPlan, candidates, duplicated_values, gx_unique_masks,
@@ -57,13 +59,13 @@ class UniqueStrategy(Enum):
 
 
 def unique_strategy(validation: ValidationPlan, scorecard: Scorecard) -> UniqueStrategy:
-    """The strategy for `validation`'s unique checks; quantile and aggregating scorecards need the
-    duplicates before their first pass (an invalid row is neither ranked nor grouped)."""
+    """The strategy for `validation`'s unique checks; quantile, rank and aggregating scorecards need
+    the duplicates before their first pass (an invalid row is neither ranked nor grouped)."""
     if not validation.unique_positions:
         return UniqueStrategy.NONE
     if validation.mode is ValidationMode.GX:
         return UniqueStrategy.GX_WHOLE_COLUMN
-    if scorecard.aggregate is None and scorecard.tiering.kind != TieringKind.QUANTILES:
+    if scorecard.aggregate is None and scorecard.tiering.kind != TieringKind.QUANTILES and not scorecard.ranks:
         return UniqueStrategy.HASHES_WHILE_SCORING
     return UniqueStrategy.HASHES_FIRST
 
@@ -146,6 +148,12 @@ def ranks_pass(map_: PartitionMap, shared: Shared, partitions: Sequence[Partitio
     return QuantileRanks(population, quantile_limits(shared.compiled.scorecard, len(population)))
 
 
+def group_ranks_pass(map_: PartitionMap, shared: Shared, partitions: Sequence[Partition]) -> GroupRanks:
+    """Ranks within groups are global too: gather every partition's counted values and groups."""
+    keys = map_(rank_keys_task, shared, partitions, (), "ranked within groups")
+    return group_ranks(shared.compiled, keys)
+
+
 def grouping_pass(map_: PartitionMap, shared: Shared, partitions: Sequence[Partition]) -> Grouping:
     """Aggregate: rows first, then their entities (tierline.pipeline.aggregate)."""
     rows = map_(row_scores_task, shared, partitions, (), "grouped")
@@ -187,12 +195,14 @@ def learn_register(map_: PartitionMap, plan: Shared, partitions: Sequence[Partit
     scorecard = compiled.scorecard
     unique = unique_pass(map_, plan, partitions, strategy, spill_dir)
     judged = Shared(compiled, validation, run_id, unique.uniqueness)
-    grouping = ranks = None
+    grouping = ranks = within = None
     if scorecard.aggregate is not None:
         grouping = grouping_pass(map_, judged, partitions)
     elif scorecard.tiering.kind == TieringKind.QUANTILES:
         ranks = ranks_pass(map_, judged, partitions)
-    return Learned(Shared(compiled, validation, run_id, unique.uniqueness, ranks, grouping), unique.spill)
+    if scorecard.ranks and scorecard.aggregate is None:  # rank-free passes: neither reads a rank
+        within = group_ranks_pass(map_, judged, partitions)
+    return Learned(Shared(compiled, validation, run_id, unique.uniqueness, ranks, grouping, within), unique.spill)
 
 
 def score_register(map_: PartitionMap, plan: Shared, partitions: Sequence[Partition], destination: Destination,

@@ -5,7 +5,7 @@ writes its files into staging."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -22,6 +22,7 @@ from tierline.pipeline.outputs import build_outputs
 from tierline.pipeline.partitions import Partition
 from tierline.pipeline.cancel import check as check_not_cancelled, writing
 from tierline.pipeline.publish import part_file_name, validate_tier_code
+from tierline.pipeline.ranks import GroupRanks, RankKeys, rank_keys, rank_tables
 from tierline.pipeline.validate import (
     CheckCounts, HashSpill, ValidationMode, ValidationPlan, apply_checks, apply_gx, candidate_counts,
     drop_no_rule_of_invalid_rows, gx_unique_columns_task_values, unique_columns, unique_hashes,
@@ -98,6 +99,7 @@ class Shared:
     uniqueness: Uniqueness = field(default_factory=Uniqueness)
     ranks: QuantileRanks | None = None  # quantile tiers, once the register's values are ranked
     grouping: Grouping | None = None  # aggregate, once the entities are formed
+    group_ranks: GroupRanks | None = None  # ranks within groups, once the register's values are gathered
 
 
 def unique_hashes_task(shared: Shared, partition: Partition, spill: HashSpill) -> None:
@@ -130,8 +132,9 @@ def validated(shared: Shared, partition: Partition, table: pa.Table) -> tuple[Ev
     if compiled.scorecard.aggregate is not None:
         compiled = rows_compiled(compiled)
     ranks, uniqueness = shared.ranks, shared.uniqueness
-    evaluation = (evaluate(compiled, table, ranks.population, ranks.limits) if ranks is not None
-                  else evaluate(compiled, table))
+    tables = rank_tables(compiled, table, shared.group_ranks) if compiled.scorecard.ranks else None
+    evaluation = (evaluate(compiled, table, ranks.population, ranks.limits, tables) if ranks is not None
+                  else evaluate(compiled, table, ranks=tables))
     check_counts = []
     if shared.validation.enabled and shared.validation.mode is ValidationMode.GX:
         check_counts = apply_gx(shared.validation, compiled.scorecard, table, evaluation.errors,
@@ -149,6 +152,14 @@ def population_task(shared: Shared, partition: Partition) -> np.ndarray:
     table = read_partition(partition, None)
     evaluation, _ = validated(shared, partition, table)
     return tier_values(shared.compiled, evaluation)
+
+
+def rank_keys_task(shared: Shared, partition: Partition) -> tuple[RankKeys, ...]:
+    """Ranks within groups, first pass: every rank's values and groups of this partition's counted
+    rows (tierline.pipeline.ranks), judged by the rows plan: a tier error does not uncount a row."""
+    table = read_partition(partition, None)
+    evaluation, _ = validated(replace(shared, compiled=rows_compiled(shared.compiled)), partition, table)
+    return rank_keys(shared.compiled, table, evaluation)
 
 
 def row_scores_task(shared: Shared, partition: Partition) -> RowScores:

@@ -17,10 +17,11 @@ from tierline.scorecard.model import (
 )
 from tierline.scorecard.limits import quote
 from tierline.scorecard.problems import Path_
+from tierline.scorecard.build_ranks import RankBuilder
 from tierline.scorecard.build_tiering import TieringBuilder
 
 
-class Builder(TieringBuilder):
+class Builder(TieringBuilder, RankBuilder):
     def build_actions(self, tiers: tuple[Tier, ...]) -> tuple[ActionColumn, ...]:
         raw = self.spec.actions
         if not raw:
@@ -127,6 +128,7 @@ class Builder(TieringBuilder):
         inputs = self.build_inputs()
         scores = self.build_scores()
         aggregate = self.build_aggregate(scores)
+        self.declare_ranks()
         produced, tiering = self.build_tiering()
         if tiering is None:
             return None  # overrides and actions name tiers: checking them now would only echo this
@@ -142,6 +144,7 @@ class Builder(TieringBuilder):
             if score.output_column in self.inputs and score.output_column != score.name:  # else said already
                 self.add(("inputs", score.output_column), f"input {quote(score.output_column)} has the name of the "
                          f"column of score {quote(score.name)}")
+        ranks = self.build_ranks()
         actions = self.build_actions(tiers)
         derived = self.build_derived(actions)
         passthrough = self.build_passthrough()
@@ -151,5 +154,5 @@ class Builder(TieringBuilder):
             name=spec.scorecard, version=spec.version, key=spec.key, inputs=inputs, scores=scores,
             tiers=tiers, tiering=tiering, overrides=overrides, actions=actions, derived=derived,
             passthrough=passthrough, description=spec.description, expectations=spec.expectations,
-            aggregate=aggregate, source=self.source, sha256=self.sha256,
+            aggregate=aggregate, ranks=ranks, source=self.source, sha256=self.sha256,
         )

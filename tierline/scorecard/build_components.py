@@ -30,6 +30,7 @@ class ComponentBuilder:
         self.sha256 = sha256
         self.inputs: dict[str, Input] = {}
         self.score_names: list[str] = []
+        self.rank_names: list[str] = []  # SPEC §2.4a: known once the scores are, before any expression
         # every output column named so far (SPEC §4) → what writes it, for clash messages
         self.columns: dict[str, str] = {name: "a column tierline writes" for name in sorted(RESERVED_COLUMNS)}
 
@@ -124,7 +125,10 @@ class ComponentBuilder:
 
     def build_component(self, raw: fmt.ComponentSpec, score: str, combine: str, path: Path_) -> Component:
         spec = self.inputs.get(raw.input)
-        if spec is None:
+        if spec is None and raw.input in (self.spec.ranks or {}):
+            self.add(path + ("input",), f"component input {quote(raw.input)} is a rank; ranks are computed from the "
+                     "scores, after every component, so a component cannot read one")
+        elif spec is None:
             self.add(path + ("input",), f"input {quote(raw.input)} is not declared under inputs")
         weight = float(raw.weight)
         if combine == "product" and weight != 1:
@@ -176,7 +180,7 @@ class ComponentBuilder:
         def type_of(name: Name) -> ValueType:
             if name.name in self.inputs:
                 return self.inputs[name.name].value_type
-            if name.name in self.score_names:
+            if name.name in self.score_names or name.name in self.rank_names:
                 return "number"
             if name.name in extra:
                 return extra[name.name]

@@ -38,7 +38,10 @@ class TieringBuilder(ComponentBuilder):
         if by in self.score_names:
             return by, True
         spec = self.inputs.get(by)
-        if spec is None:
+        if spec is None and by in self.rank_names:
+            self.add(path + ("by",), f"'by' names rank {quote(by)}; {what} take a score or input (a rank is read "
+                     "by overrides, rules and derived columns)")
+        elif spec is None:
             self.add(path + ("by",), f"'by' names {quote(by)}, which is neither a score nor an input")
         elif spec.type not in ("int", "float"):
             self.add(path + ("by",), f"'by' input {quote(by)} must be int or float, not {spec.type}")

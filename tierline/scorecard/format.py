@@ -111,6 +111,15 @@ class AggregateSpec(_Strict):
     odd_count: bool = False
 
 
+class RankSpec(_Strict):
+    """A rank within groups (SPEC §2.4a): SQL `RANK() OVER (PARTITION BY within ORDER BY by)`."""
+
+    by: str = Field(description="the score or numeric input ranked")
+    within: Union[str, Annotated[list[str], Field(min_length=1)]] = Field(
+        description="the input column(s) whose equal values form a group (nulls form one group)")
+    order: Literal["desc", "asc"] = Field(default="desc", description="desc: the largest value ranks 1")
+
+
 class LevelSpec(RangeSpec):
     tier: str = Field(pattern=TIER_CODE_PATTERN)
     label: str | None = None
@@ -209,6 +218,7 @@ class ScorecardSpec(_Strict):
     score: ScoreSpec | None = None
     scores: dict[str, ScoreSpec] | None = Field(default=None, min_length=1)
     aggregate: AggregateSpec | None = None
+    ranks: dict[str, RankSpec] | None = Field(default=None, min_length=1)
     overrides: list[OverrideSpec] = Field(default_factory=list)
     tiers: TiersSpec
     actions: dict[str, dict[str, Scalar]] | None = None

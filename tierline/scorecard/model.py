@@ -210,6 +210,20 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Rank:
+    """SPEC §2.4a: 1 + the valid entities of the same `within` group with a strictly better `by`
+    over the whole register (ties share a rank, the next skips); computed after the scores, before
+    overrides, tiers and derived columns, which may read it."""
+
+    name: str
+    by: str
+    by_score: bool  # by names a score rather than a numeric input
+    within: tuple[str, ...]  # input columns; rows with equal values (null equal to null) form a group
+    order: Literal["desc", "asc"]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Aggregate:
     """SPEC §2.3: rows scored one by one, grouped by the key, their scores combined, then tiered."""
 
@@ -239,6 +253,7 @@ class Scorecard:
     description: str | None = None
     expectations: str | None = None
     aggregate: Aggregate | None = None
+    ranks: tuple[Rank, ...] = ()
     source: str = "<scorecard>"
     sha256: str = ""
 

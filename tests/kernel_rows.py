@@ -7,13 +7,15 @@ examples (tests/unit/kernels/test_oracle_examples.py).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import pyarrow as pa
 
 from oracle import RowResult
 from tierline.compiler import Compiled, compile_scorecard
+from tierline.pipeline.aggregate import rows_compiled
 from tierline.pipeline.encode import Evaluation, evaluate
+from tierline.pipeline.ranks import group_ranks, rank_keys, rank_tables
 from tierline.scorecard.model import Scorecard
 
 
@@ -78,7 +80,19 @@ def kernel_row(compiled: Compiled, evaluation: Evaluation, row: int) -> RowResul
         actions=actions,
         derived=derived,
         errors=error_codes(compiled, evaluation, row),
+        ranks={r.name: None if math.isnan(slot(r.name)) else int(slot(r.name)) for r in sc.ranks},
     )
+
+
+def ranked_evaluation(compiled: Compiled, table: pa.Table, bounds: Sequence[int] | None = None) -> Evaluation:
+    """The kernels' evaluation with ranks within groups learned from the table itself, as a run's
+    passes learn them (tierline.pipeline.ranks), its rows cut into partitions at `bounds`."""
+    bounds = [0, table.num_rows] if bounds is None else bounds
+    keys = []
+    for a, b in zip(bounds, bounds[1:]):
+        piece = table.slice(a, b - a)
+        keys.append(rank_keys(compiled, piece, evaluate(rows_compiled(compiled), piece)))
+    return evaluate(compiled, table, ranks=rank_tables(compiled, table, group_ranks(compiled, keys)))
 
 
 def kernel_results(scorecard: Scorecard, table: pa.Table) -> list[RowResult]:

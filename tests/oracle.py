@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
 from tierline.scorecard.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
-from tierline.scorecard.model import Axis, Component, LevelTiering, MatrixTiering, QuantileTiering, Scorecard, Score
+from tierline.scorecard.model import (
+    Axis, Component, LevelTiering, MatrixTiering, QuantileTiering, Rank, Scorecard, Score,
+)
 from tierline.scorecard.ranges import Range
 
 Value = Union[bool, float, str, None]  # what an expression sees: numbers are floats
@@ -34,6 +36,7 @@ class RowResult:
     actions: dict[str, Any]  # action column → its constant for the row's tier (None: no tier)
     derived: dict[str, float | bool | None]
     errors: set[str] = field(default_factory=set)  # "<column>:<check>" / "tier:<...>"
+    ranks: dict[str, int | None] = field(default_factory=dict)  # rank name → its value (SPEC §2.4a)
 
     @property
     def invalid(self) -> bool:
@@ -352,12 +355,59 @@ def reasons_for(scorecard: Scorecard, scores: set[str], points: Mapping[str, flo
     return [name for _, name in shortfalls[:3]]
 
 
+# ------------------------------------------------------------------ ranks within groups (SPEC §2.4a)
+
+
+def group_of(rank: Rank, values: Mapping[str, Any]) -> tuple:
+    """A row's group: its `within` values (after default); null equals null, 1 equals 1.0."""
+    return tuple(("null",) if values[c] is None else (type(as_value(values[c])) is bool, as_value(values[c]))
+                 for c in rank.within)
+
+
+def rank_value(rank: Rank, values: Mapping[str, Any], scores: Mapping[str, float | None]) -> float | None:
+    return scores[rank.by] if rank.by_score else as_value(values[rank.by])
+
+
+def register_ranks(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> list[dict[str, int | None]]:
+    """Each row's ranks by the definition: 1 + the counted rows of its group with a strictly better
+    value, over the whole register. A row counts when every component gave points (validation is
+    not the oracle's) and its value is not null. A row with a null value has a null rank, and so
+    has a row whose group holds no counted row; another row that does not count itself (it is
+    invalid, so quarantined) still reads its rank among the counted ones."""
+    ranked: dict[str, dict[tuple, list[float]]] = {rank.name: {} for rank in scorecard.ranks}
+    rows_seen = []
+    for row in rows:
+        values = input_values(scorecard, row)
+        _, scores, errors = score_values(scorecard, values)
+        rows_seen.append((values, scores))
+        for rank in scorecard.ranks:
+            x = rank_value(rank, values, scores)
+            if not errors and x is not None:
+                ranked[rank.name].setdefault(group_of(rank, values), []).append(x)
+    counted: dict[tuple, int] = {}  # (rank, group, value) → its rank, as registers repeat rows
+    result = []
+    for values, scores in rows_seen:
+        own: dict[str, int | None] = {}
+        for rank in scorecard.ranks:
+            x, key = rank_value(rank, values, scores), group_of(rank, values)
+            group = ranked[rank.name].get(key)
+            if x is None or group is None:
+                own[rank.name] = None
+                continue
+            if (rank.name, key, x) not in counted:
+                counted[rank.name, key, x] = 1 + sum(1 for v in group if (v > x if rank.order == "desc" else v < x))
+            own[rank.name] = counted[rank.name, key, x]
+        result.append(own)
+    return result
+
+
 # ------------------------------------------------------------------ the row
 
 
 def evaluate_register(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> list[RowResult]:
-    """Score every row; quantile tiers rank each row among the valid rows of the whole register."""
-    results = [evaluate_row(scorecard, row) for row in rows]
+    """Score every row; quantile tiers and ranks rank each row among the valid rows of the whole register."""
+    ranks = register_ranks(scorecard, rows) if scorecard.ranks else [{} for _ in rows]
+    results = [evaluate_row(scorecard, row, ranks=own) for row, own in zip(rows, ranks)]
     tiering = scorecard.tiering
     if not isinstance(tiering, QuantileTiering):
         return results
@@ -367,7 +417,7 @@ def evaluate_register(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> li
         x, _ = quantile_value(scorecard, tiering, values, score_values(scorecard, values)[1])
         if not result.errors and x is not None:
             population.append(x)
-    return [evaluate_row(scorecard, row, population) for row in rows]
+    return [evaluate_row(scorecard, row, population, ranks=own) for row, own in zip(rows, ranks)]
 
 
 def override_of(scorecard: Scorecard, env: Mapping[str, Value]) -> int | None:
@@ -379,16 +429,20 @@ def override_of(scorecard: Scorecard, env: Mapping[str, Value]) -> int | None:
 
 
 def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[float] | None = None,
-                 group: tuple[dict[str, float | None], int | None] | None = None) -> RowResult:
+                 group: tuple[dict[str, float | None], int | None] | None = None,
+                 ranks: Mapping[str, int | None] | None = None) -> RowResult:
     """Score one row {column: value or None} the way SPEC §2 says (quantiles need the register's
     valid values, `population`; without it such a row gets no tier). `group`: an aggregated
-    entity's (scores, override index), which replace the row's own (SPEC §2.3)."""
+    entity's (scores, override index), which replace the row's own (SPEC §2.3). `ranks`: the row's
+    ranks within groups (`register_ranks`; without them every rank is null)."""
     values = input_values(scorecard, row)
     points, scores, errors = score_values(scorecard, values)
     if group is not None:
         scores = dict(group[0])
     env: dict[str, Value] = {name: as_value(value) for name, value in values.items()}
     env.update(scores)
+    own_ranks = {rank.name: (ranks or {}).get(rank.name) for rank in scorecard.ranks}
+    env.update({name: None if value is None else float(value) for name, value in own_ranks.items()})
 
     tier = override = None
     index = override_of(scorecard, env) if group is None else group[1]  # for every row, even one with errors
@@ -421,7 +475,7 @@ def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[
         derived[column.name] = env[column.name] = evaluate_expression(column.expression.ast, env)  # type: ignore[assignment]
 
     return RowResult(points=points, scores=scores, tier=tier, override=override, reasons=reasons,
-                     actions=actions, derived=derived, errors=errors)
+                     actions=actions, derived=derived, errors=errors, ranks=own_ranks)
 
 
 # ------------------------------------------------------------------ aggregation (SPEC §2.3)

@@ -493,6 +493,16 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
             names[source.name] = ("bool", [])
     for name in score_names:
         names[name] = ("number", _beside(reached.get(name, [])))
+    # ranks within groups (SPEC §2.4a), which rules, overrides and derived columns may then read
+    rank_sources = score_names + [i.name for i in numeric_inputs]
+    ranks: dict[str, Any] = {}
+    for index in range(draw(st.integers(0, 2)) if rank_sources else 0):
+        within = draw(st.lists(st.sampled_from([i.name for i in inputs]), min_size=1, max_size=2, unique=True))
+        ranks[f"rk{index}"] = {"by": draw(st.sampled_from(rank_sources)), "order": draw(st.sampled_from(("desc", "asc"))),
+                               "within": within[0] if len(within) == 1 and draw(st.booleans()) else within}
+        names[f"rk{index}"] = ("number", [1.0, 2.0, 3.0])
+    if ranks:
+        doc["ranks"] = ranks
     conditions = _Expressions(draw, names)
 
     if tiering_kind == "rules":

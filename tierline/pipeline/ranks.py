@@ -42,8 +42,8 @@ def within_values(spec: Input, column: pa.ChunkedArray | pa.Array) -> pa.Array:
         column = column.cast(column.type.value_type)
     target = _TIME_TYPES.get(spec.type) or _VALUE_TYPES[spec.value_type]
     column = column.cast(target, safe=False)
-    if pa.types.is_floating(target):
-        column = pc.if_else(pc.is_nan(column), pa.scalar(None, target), column)
+    if pa.types.is_floating(target):  # NaN is null (SPEC §2.1); + 0.0 makes -0.0 the group of 0.0
+        column = pc.add(pc.if_else(pc.is_nan(column), pa.scalar(None, target), column), 0.0)
     if spec.default is not None:
         column = pc.fill_null(column, pa.scalar(spec.default).cast(target))
     return column

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tierline.kernels.scoring import BLOCK
-from kernel_rows import kernel_row
-from oracle import RowResult, evaluate_row
+from kernel_rows import kernel_row, ranked_evaluation
+from oracle import RowResult, evaluate_register, evaluate_row
 from tierline.compiler import compile_scorecard
 from tierline.pipeline.encode import evaluate
 from strategies import Case, rounding_cases, scorecard_cases, wide_cases
@@ -54,7 +54,7 @@ def differences(expected: RowResult, actual: RowResult) -> list[str]:
     """The fields where the kernels (actual) differ from the oracle (expected); only errors for an invalid row."""
     fields = ["errors"]
     if not expected.errors:
-        fields += ["tier", "override", "points", "scores", "reasons", "actions", "derived"]
+        fields += ["tier", "override", "points", "scores", "reasons", "actions", "derived", "ranks"]
     return [f"{name}: oracle {getattr(expected, name)!r} kernel {getattr(actual, name)!r}"
             for name in fields if not _same(getattr(expected, name), getattr(actual, name))]
 
@@ -63,18 +63,24 @@ def assert_matches_oracle(case: Case, order: list[int] | None = None, cuts: tupl
     """Compare every row (of the case, or of its rows taken in `order`, the table cut into chunks
     at `cuts`); returns how many rows were compared."""
     order = list(range(len(case.rows))) if order is None else order
-    expected = [evaluate_row(case.scorecard, values) for values in case.rows]
     table = case.table if order == list(range(len(case.rows))) else case.table.take(order)
+    bounds = [0, *cuts, table.num_rows]
     if cuts:
-        bounds = [0, *cuts, table.num_rows]
         table = pa.concat_tables([table.slice(a, b - a) for a, b in zip(bounds, bounds[1:])])
     compiled = compile_scorecard(case.scorecard)
-    evaluation = evaluate(compiled, table)
+    if case.scorecard.ranks:  # ranks are the register's: the rows as taken, the chunks as partitions
+        expected = evaluate_register(case.scorecard, [case.rows[source] for source in order])
+        evaluation = ranked_evaluation(compiled, table, bounds)
+        order_of = list(range(len(order)))
+    else:
+        expected = [evaluate_row(case.scorecard, values) for values in case.rows]
+        evaluation = evaluate(compiled, table)
+        order_of = order
     for row, source in enumerate(order):
         # the kernel pads reasons with -1 after the last one, never before
         padded = [int(k) for k in evaluation.reasons[:, row]]
         assert padded == sorted(padded, key=lambda k: k < 0), f"reasons {padded} have a gap, row {source} of {case!r}"
-        problems = differences(expected[source], kernel_row(compiled, evaluation, row))
+        problems = differences(expected[order_of[row]], kernel_row(compiled, evaluation, row))
         assert not problems, (f"row {source} (at {row}) of\n{case.yaml_text}--- row ---\n{case.row_text(source)}\n  "
                               + "\n  ".join(problems))
     return len(order)

@@ -3,8 +3,8 @@
 `explain` decides every row exactly as `tierline run` does, by running run's own steps: the same
 partitions, the same validation suite and mode (default `fast`), learned over the whole register
 first as run learns it (the values a `unique` check finds repeated anywhere, GX's whole-column
-`unique` verdicts, the valid values a quantile tiering ranks, the entities an aggregating
-scorecard forms: run's own passes, `tierline.pipeline.passes.learn_register`), and then the
+`unique` verdicts, the valid values a quantile tiering ranks, the values and groups of ranks
+within groups, the entities an aggregating scorecard forms: run's own passes, `tierline.pipeline.passes.learn_register`), and then the
 same task function (`tierline.pipeline.task.validated`) on each partition that holds the key.
 So a row `run` quarantines is shown quarantined with the same codes, and a row it scores is shown
 with the tier it is written under. `--json` prints one JSON object per matching row instead of the
@@ -95,6 +95,9 @@ def explain(scorecard_path: str, inputs: Sequence[str], keys: str | Sequence[str
         return 0
     if shared.ranks is not None:
         console.print(f"quantiles over {len(shared.ranks.population):,} valid entities (after --validation {validation})")
+    if shared.group_ranks is not None:
+        console.print(f"ranks within groups over {len(shared.group_ranks.tables.values):,} counted values "
+                      f"(after --validation {validation})")
     for key, rows in by_key.items():
         if scorecard.aggregate is not None:
             _print_entity(shared, rows, key, console)
@@ -104,6 +107,7 @@ def explain(scorecard_path: str, inputs: Sequence[str], keys: str | Sequence[str
             errors = error_lists(compiled, evaluation.errors[:, [row.i]]).to_pylist()[0]
             console.print(_points_table(compiled, row.matches.rows, evaluation, [row.i], f"{scorecard.key} = {key}"))
             _print_scores(compiled, evaluation, row.i, console)
+            _print_ranks(compiled, evaluation, row.i, errors, console)
             _print_outcome(compiled, evaluation, row.i, errors, console)
     return 0
 
@@ -206,6 +210,8 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
     record: dict[str, Any] = {"key": _json_value(row.key), "input": partition.path,
                               "row": partition.first_row + position}
     record.update(_scores_and_points(compiled, matches.evaluation, i))
+    if compiled.scorecard.ranks:
+        record["ranks"] = _ranks(compiled, matches.evaluation, i, row_errors)
     outcome, column, errors = matches.evaluation, i, row_errors
     if shared.grouping is not None and matches.entity[i] >= 0:
         entities: Entities = shared.grouping.entities
@@ -235,6 +241,13 @@ def _scores_and_points(compiled: Compiled, evaluation: Evaluation, i: int) -> di
     scorecard = compiled.scorecard
     return {"scores": {s.output_column: _number(float(evaluation.values[slot[s.name], i])) for s in scorecard.scores},
             "points": {c.name: _number(float(evaluation.points[n, i])) for n, c in enumerate(scorecard.components)}}
+
+
+def _ranks(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str]) -> dict[str, int | None]:
+    """The row's ranks within groups (SPEC §2.4a); null for a quarantined row, which is not ranked."""
+    slot = compiled.slot_of
+    values = {r.name: float(evaluation.values[slot[r.name], i]) for r in compiled.scorecard.ranks}
+    return {name: None if errors or math.isnan(value) else int(value) for name, value in values.items()}
 
 
 def _outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str]) -> dict[str, Any]:
@@ -308,6 +321,14 @@ def _print_scores(compiled: Compiled, evaluation: Evaluation, i: int, console: C
         rounding = "" if score.round is None else f", round {score.round}"
         console.print(f"{score.output_column} ({how or score.combine}{rounding}) = "
                       f"{_format(float(evaluation.values[slot[score.name], i]))}")
+
+
+def _print_ranks(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str], console: Console) -> None:
+    ranks = _ranks(compiled, evaluation, i, errors)
+    for rank in compiled.scorecard.ranks:
+        value = ranks[rank.name]
+        console.print(f"{rank.name} = {'null' if value is None else value}  (RANK() by {rank.by} {rank.order} "
+                      f"within {', '.join(rank.within)}, over the whole register)", markup=False)
 
 
 def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str], console: Console) -> None:

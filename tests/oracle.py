@@ -374,19 +374,26 @@ def register_ranks(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> list[
     not the oracle's) and its value is not null. A row with a null value has a null rank, and so
     has a row whose group holds no counted row; another row that does not count itself (it is
     invalid, so quarantined) still reads its rank among the counted ones."""
-    ranked: dict[str, dict[tuple, list[float]]] = {rank.name: {} for rank in scorecard.ranks}
-    rows_seen = []
+    items = []
     for row in rows:
         values = input_values(scorecard, row)
         _, scores, errors = score_values(scorecard, values)
-        rows_seen.append((values, scores))
+        items.append((values, scores, not errors))
+    return ranks_among(scorecard, items)
+
+
+def ranks_among(scorecard: Scorecard, items: list[tuple[Mapping[str, Any], Mapping[str, float | None], bool]]
+                ) -> list[dict[str, int | None]]:
+    """The ranks of (input values, scores, counted) items, rows or entities, among the counted ones."""
+    ranked: dict[str, dict[tuple, list[float]]] = {rank.name: {} for rank in scorecard.ranks}
+    for values, scores, counts in items:
         for rank in scorecard.ranks:
             x = rank_value(rank, values, scores)
-            if not errors and x is not None:
+            if counts and x is not None:
                 ranked[rank.name].setdefault(group_of(rank, values), []).append(x)
     counted: dict[tuple, int] = {}  # (rank, group, value) → its rank, as registers repeat rows
     result = []
-    for values, scores in rows_seen:
+    for values, scores, _ in items:
         own: dict[str, int | None] = {}
         for rank in scorecard.ranks:
             x, key = rank_value(rank, values, scores), group_of(rank, values)
@@ -525,13 +532,21 @@ def evaluate_aggregate(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> t
         if not errors:
             groups.setdefault(row[scorecard.key], []).append(index)
 
+    combined_scores = {key: {s.name: combine_group([row_scores[i][s.name] for i in members], aggregate.method)
+                             for s in scorecard.scores} for key, members in groups.items()}
+    # ranks among the entities (SPEC §2.4a): their group's scores, their first row's inputs; an
+    # entity breaking odd_count is invalid and does not count
+    entity_ranks = dict(zip(groups, ranks_among(scorecard, [
+        (input_values(scorecard, rows[members[0]]), combined_scores[key],
+         not (aggregate.odd_count and len(members) % 2 == 0)) for key, members in groups.items()])))
+
     def entities(population: list[float] | None) -> dict[Any, Entity]:
         found = {}
         for key, members in groups.items():
-            combined = {s.name: combine_group([row_scores[i][s.name] for i in members], aggregate.method)
-                        for s in scorecard.scores}
+            combined = combined_scores[key]
             held = [row_overrides[i] for i in members if row_overrides[i] is not None]
-            result = evaluate_row(scorecard, rows[members[0]], population, group=(combined, min(held) if held else None))
+            result = evaluate_row(scorecard, rows[members[0]], population, group=(combined, min(held) if held else None),
+                                  ranks=entity_ranks[key])
             if aggregate.odd_count and len(members) % 2 == 0:
                 result.errors.add(aggregate.even_count_code)
             found[key] = Entity(key=key, rows=len(members), result=result)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracle import evaluate_register
+from oracle import evaluate_aggregate, evaluate_register
 from tierline.cli import main
 from tierline.scorecard.load import load_scorecard_text
 
@@ -143,6 +143,48 @@ def test_explain_shows_the_rank_run_writes(tmp_path: Path, capsys: pytest.Captur
     assert record["ranks"] == {"region_rank": 2, "channel_rank": 2} and record["tier"] == "second"
 
 
+PANEL = """\
+scorecard: panel_ranks
+version: 1
+key: customer_id
+inputs:
+  customer_id: {type: string, required: true}
+  region: {type: string}
+  mark: {type: float, min: 0, max: 10}
+aggregate: {by: customer_id, score: mean, odd_count: true}
+score:
+  components:
+    - {name: mark, input: mark, value: true}
+ranks:
+  region_rank: {by: score, within: region}
+tiers:
+  rules:
+    levels:
+      - {tier: first, when: "region_rank == 1"}
+      - {tier: podium, when: "region_rank <= 3"}
+      - {tier: rest}
+derived:
+  next_rank: "region_rank + 1"
+"""
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 9), st.sampled_from(["n", "s", None]),
+                          st.one_of(st.none(), st.sampled_from([0.0, 2.0, 5.0, 10.0]))), min_size=1, max_size=40),
+       st.integers(1, 3))
+def test_aggregated_entities_are_ranked_among_the_valid_entities(tmp_path_factory, rows, files) -> None:
+    """Ranks over entities: their group's score, the region of their first row; an even panel
+    (odd_count) and a row without a mark leave the ranking."""
+    tmp = tmp_path_factory.mktemp("panel")
+    table = pa.table({"customer_id": [f"c{r[0]}" for r in rows], "region": [r[1] for r in rows],
+                      "mark": pa.array([r[2] for r in rows], pa.float64()), "serial": list(range(len(rows)))})
+    scored = _run(tmp, PANEL, _register(tmp, table, files), "out")
+    entities, _ = evaluate_aggregate(load_scorecard_text(PANEL), table.to_pylist())
+    expected = {key: (e.result.tier, e.result.ranks["region_rank"], e.result.derived["next_rank"])
+                for key, e in entities.items() if not e.result.errors}
+    assert {key: (str(r["tier"]), r["region_rank"], r["next_rank"]) for key, r in scored.items()} == expected
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (("within: region}", "within: area}"), "rank 'within' column 'area' is not a declared input"),
     (("within: region}", "within: score}"), "rank 'within' column 'score' is a score, not an input"),
@@ -156,7 +198,8 @@ def test_explain_shows_the_rank_run_writes(tmp_path: Path, capsys: pytest.Captur
     (("input: sales, value", "input: region_rank, value"), "component input 'region_rank' is a rank"),
     (("  rules:\n    levels:\n      - {tier: second, when: \"region_rank == 2\"}\n      - {tier: rest}",
       "  by: region_rank\n  levels:\n    - {tier: rest}"), "'by' names rank 'region_rank'"),
-    (("ranks:\n", "aggregate: {by: customer_id}\nranks:\n"), "ranks with aggregate are not supported yet"),
+    (("ranks:\n", "aggregate: {by: customer_id}\nranks:\n"), "override 'region_leader' reads rank 'region_rank', but "
+     "with aggregate overrides hold per row"),
 ])
 def test_check_refuses_misused_ranks(tmp_path: Path, capsys: pytest.CaptureFixture[str], change, message) -> None:
     text = CUSTOMERS.replace(*change)

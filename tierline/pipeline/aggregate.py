@@ -5,8 +5,9 @@ Rows are scored one by one, grouped by the key, their scores combined, then tier
    tiers. The valid rows' keys, scores and overrides come back, with the encoded inputs of each
    key's first row in the partition (the only row an entity can take its other columns from).
 2. entities (`group_entities`, in the client): the valid rows grouped by key in input order, each
-   group's scores combined (`tierline.kernels.aggregate`), and every entity tiered by the same fused kernel
-   with its group's scores and override filled in. An entity is invalid when its group breaks
+   group's scores combined (`tierline.kernels.aggregate`), the entities ranked within groups (SPEC
+   §2.4a: by their group's scores, within their first row's values), and every entity tiered by the
+   same fused kernel with its group's scores and override filled in. An entity is invalid when its group breaks
    `odd_count` (`<key>:even_count`) or its tiering fails; all its rows are then quarantined with
    the entity's errors.
 3. output (`entity_outputs`, one task per partition): the first row of each valid entity is written
@@ -36,6 +37,7 @@ from tierline.kernels import opcodes as op
 from tierline.kernels.errorbits import code_mask, word_of
 from tierline.compiler import Compiled, quantile_limits
 from tierline.pipeline.encode import Evaluation, run_kernel, tier_values
+from tierline.pipeline.ranks import counted_keys, group_ranks, rank_tables, within_columns, within_values
 from tierline.scorecard.model import TieringKind
 
 _METHODS = {"mean": op.MEAN, "min": op.MIN, "max": op.MAX, "median": op.MEDIAN}
@@ -65,6 +67,7 @@ class RowScores:
     override: np.ndarray  # per valid row: the override that held, -1 if none
     first: np.ndarray  # positions (into `valid`) of each key's first row in this partition
     first_values: np.ndarray  # slots × len(first): those rows' encoded values
+    first_within: pa.Table  # those rows' `within` columns of the ranks (SPEC §2.4a), as read
 
 
 def row_scores(compiled: Compiled, table: pa.Table, evaluation: Evaluation) -> RowScores:
@@ -75,7 +78,15 @@ def row_scores(compiled: Compiled, table: pa.Table, evaluation: Evaluation) -> R
     first.sort()
     return RowScores(valid=valid, keys=keys, scores=evaluation.values[_score_slots(compiled)][:, valid],
                      override=evaluation.override[valid].astype(np.int64), first=first,
-                     first_values=evaluation.values[:, valid[first]])
+                     first_values=evaluation.values[:, valid[first]],
+                     first_within=_within(compiled, table, valid[first]))
+
+
+def _within(compiled: Compiled, table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """The ranks' `within` columns of `rows`, one Arrow type per column whatever the file held."""
+    take = pa.array(rows)
+    return pa.table({name: within_values(compiled.scorecard.input(name), table.column(name).take(take))
+                     for name in within_columns(compiled)})
 
 
 @dataclass(frozen=True)
@@ -125,8 +136,11 @@ def group_entities(compiled: Compiled, partitions: Sequence[RowScores]) -> tuple
     first_values = np.concatenate([p.first_values for p in partitions], axis=1)
     values = np.ascontiguousarray(first_values[:, column_of[first]])
     values[_score_slots(compiled)] = combined
+    within = None
+    if scorecard.ranks and partitions:  # the entities' `within` columns: their first rows', as their other columns
+        within = pa.concat_tables([p.first_within for p in partitions]).take(pa.array(column_of[first]))
 
-    entities = _tier(compiled, values, group_override, rows)
+    entities = _tier(compiled, values, group_override, rows, within)
     fates = []
     for i in range(len(partitions)):
         entity = group[offsets[i]:offsets[i + 1]]
@@ -134,16 +148,23 @@ def group_entities(compiled: Compiled, partitions: Sequence[RowScores]) -> tuple
     return entities, fates
 
 
-def _tier(compiled: Compiled, values: np.ndarray, group_override: np.ndarray, rows: np.ndarray) -> Entities:
+def _tier(compiled: Compiled, values: np.ndarray, group_override: np.ndarray, rows: np.ndarray,
+          within: pa.Table | None) -> Entities:
+    """Every entity tiered; its ranks are among the entities whose group keeps `odd_count`."""
     scorecard = compiled.scorecard
     tiering = entities_compiled(compiled)
     even = np.zeros(len(rows), dtype=bool)
     if scorecard.aggregate.odd_count:
         even = rows % 2 == 0
     bit = compiled.error_codes.index(scorecard.aggregate.even_count_code) if scorecard.aggregate.odd_count else -1
+    ranks = None
+    if within is not None:
+        learned = group_ranks(compiled, [counted_keys(compiled, within, values, ~even)])
+        ranks = rank_tables(compiled, within, learned)
 
     def kernel(population: np.ndarray | None = None, limits: np.ndarray | None = None) -> Evaluation:
-        evaluation = run_kernel(tiering, values, override=group_override, population=population, limits=limits)
+        evaluation = run_kernel(tiering, values, override=group_override, population=population, limits=limits,
+                                ranks=ranks)
         if bit >= 0:
             evaluation.errors[word_of(bit), even] |= code_mask(bit)
         return evaluation

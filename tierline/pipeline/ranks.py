@@ -59,18 +59,29 @@ class RankKeys:
 
 def rank_keys(compiled: Compiled, table: pa.Table, evaluation: Evaluation) -> tuple[RankKeys, ...]:
     """The counted rows of one partition (evaluated by the rows plan, validation applied)."""
-    scorecard, counted = compiled.scorecard, ~evaluation.invalid
+    return counted_keys(compiled, table, evaluation.values, ~evaluation.invalid)
+
+
+def counted_keys(compiled: Compiled, table: pa.Table, values: np.ndarray, counted: np.ndarray) -> tuple[RankKeys, ...]:
+    """Every rank's keys of the `counted` rows of `table` (`values`: their slots × rows)."""
+    scorecard = compiled.scorecard
     keys = []
     for rank in scorecard.ranks:
-        by = evaluation.values[compiled.slot_of[rank.by]]
+        by = values[compiled.slot_of[rank.by]]
         rows = pa.array(np.flatnonzero(counted & ~np.isnan(by)))
         within = []
         for column in rank.within:
-            values = within_values(scorecard.input(column), table.column(column).take(rows))
-            encoded = pc.dictionary_encode(values, null_encoding="encode")
+            encoded = pc.dictionary_encode(within_values(scorecard.input(column), table.column(column).take(rows)),
+                                           null_encoding="encode")
             within.append((encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)))
         keys.append(RankKeys(by[rows.to_numpy()], tuple(within)))
     return tuple(keys)
+
+
+def within_columns(compiled: Compiled) -> list[str]:
+    """The inputs some rank groups by, in input order."""
+    used = {column for rank in compiled.scorecard.ranks for column in rank.within}
+    return [name for name in compiled.scorecard.input_names if name in used]
 
 
 @dataclass(frozen=True, eq=False)

@@ -145,6 +145,7 @@ class Builder(TieringBuilder, RankBuilder):
                 self.add(("inputs", score.output_column), f"input {quote(score.output_column)} has the name of the "
                          f"column of score {quote(score.name)}")
         ranks = self.build_ranks()
+        self.check_override_ranks(overrides)
         actions = self.build_actions(tiers)
         derived = self.build_derived(actions)
         passthrough = self.build_passthrough()

@@ -5,8 +5,9 @@ rules, derived) may read it, but components, tier `by`s and other ranks may not.
 from __future__ import annotations
 
 from tierline.scorecard import format as fmt
+from tierline.scorecard.expressions import names_in
 from tierline.scorecard.limits import quote
-from tierline.scorecard.model import Rank
+from tierline.scorecard.model import Override, Rank
 from tierline.scorecard.problems import Path_
 
 
@@ -16,6 +17,18 @@ class RankBuilder:
     def declare_ranks(self) -> None:
         """The rank names, for the expressions built before the ranks themselves."""
         self.rank_names.extend((self.spec.ranks or {}).keys())
+
+    def check_override_ranks(self, overrides: tuple[Override, ...]) -> None:
+        """With aggregate, overrides hold per row, before the entities (and so their ranks) exist."""
+        if self.spec.aggregate is None:
+            return
+        for override in overrides:
+            used = [n.name for n in names_in(override.when.ast) if n.name in self.rank_names]
+            if used:
+                index = next(i for i, raw in enumerate(self.spec.overrides) if raw.name == override.name)
+                self.add(("overrides", index, "when"), f"override {quote(override.name)} reads rank {quote(used[0])}, "
+                         "but with aggregate overrides hold per row, before entities are ranked; "
+                         "read the rank in rules or derived")
 
     def _rank_by(self, raw: fmt.RankSpec, path: Path_) -> bool | None:
         """Whether `by` is a score (else a numeric input); None when it is neither."""
@@ -48,9 +61,6 @@ class RankBuilder:
         return within
 
     def build_ranks(self) -> tuple[Rank, ...]:
-        if self.spec.ranks and self.spec.aggregate is not None:
-            self.add(("ranks",), "ranks with aggregate are not supported yet (ranks over entities after grouping); "
-                     "rank the rows of a scorecard without aggregate")
         ranks = []
         for name, raw in (self.spec.ranks or {}).items():
             path = ("ranks", name)

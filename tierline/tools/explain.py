@@ -210,8 +210,6 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
     record: dict[str, Any] = {"key": _json_value(row.key), "input": partition.path,
                               "row": partition.first_row + position}
     record.update(_scores_and_points(compiled, matches.evaluation, i))
-    if compiled.scorecard.ranks:
-        record["ranks"] = _ranks(compiled, matches.evaluation, i, row_errors)
     outcome, column, errors = matches.evaluation, i, row_errors
     if shared.grouping is not None and matches.entity[i] >= 0:
         entities: Entities = shared.grouping.entities
@@ -219,6 +217,8 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
         errors = error_lists(compiled, outcome.errors[:, [column]]).to_pylist()[0]
         record["entity"] = {"rows": int(entities.rows[column]),
                             "scores": _scores_and_points(compiled, outcome, column)["scores"]}
+    if compiled.scorecard.ranks:  # an aggregated row shows its entity's ranks, as it shows its tier
+        record["ranks"] = _ranks(compiled, outcome, column, errors)
     record.update(_outcome(compiled, outcome, column, errors))
     return record
 
@@ -381,5 +381,6 @@ def _print_entity(shared: Shared, rows: list[Row], key: Any, console: Console) -
     console.print(f"entity: {int(entities.rows[entity])} valid rows, scores combined by {aggregate.method}"
                   f"{' (odd_count)' if aggregate.odd_count else ''}")
     _print_scores(compiled, outcome, entity, console, how=f"{aggregate.method} of the rows")
-    _print_outcome(compiled, outcome, entity, error_lists(compiled, outcome.errors[:, [entity]]).to_pylist()[0],
-                   console)
+    errors = error_lists(compiled, outcome.errors[:, [entity]]).to_pylist()[0]
+    _print_ranks(compiled, outcome, entity, errors, console)
+    _print_outcome(compiled, outcome, entity, errors, console)

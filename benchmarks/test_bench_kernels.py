@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tierline.kernels.expressions import run_program
+from tierline.kernels.ranks import no_rank_tables
 from tierline.kernels.scoring import _axes, _combine, _components, _reasons, score_partition
 from tierline.pipeline.encode import NO_LIMITS, NO_POPULATION, encode_inputs
 
@@ -34,7 +35,7 @@ class KernelArrays:
 
     def score(self, plan) -> None:  # noqa: ANN001
         score_partition(plan, self.values, self.points, self.tier, self.override, self.reasons, self.errors,
-                        NO_POPULATION, NO_LIMITS)
+                        NO_POPULATION, NO_LIMITS, no_rank_tables(len(plan.rank_slot), self.values.shape[1]))
 
 
 @pytest.fixture

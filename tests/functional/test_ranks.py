@@ -196,6 +196,7 @@ def test_aggregated_entities_are_ranked_among_the_valid_entities(tmp_path_factor
      "rank 'tier_rank' has the name of a column tierline writes"),
     (("  rank_sum:", "  channel_rank:"), "derived column 'channel_rank' has the name of rank 'channel_rank'"),
     (("input: sales, value", "input: region_rank, value"), "component input 'region_rank' is a rank"),
+    (("{name: sales, input", "{name: region_rank, input"), "rank 'region_rank' has the name of a component"),
     (("  rules:\n    levels:\n      - {tier: second, when: \"region_rank == 2\"}\n      - {tier: rest}",
       "  by: region_rank\n  levels:\n    - {tier: rest}"), "'by' names rank 'region_rank'"),
     (("ranks:\n", "aggregate: {by: customer_id}\nranks:\n"), "override 'region_leader' reads rank 'region_rank', but "

@@ -5,7 +5,7 @@ in cache). Inputs and outputs are NumPy arrays; `plan` is the NamedTuple of arra
 `tierline.compiler`. The functions are `nogil`, so Dask's threads run partitions in parallel.
 
 Outputs (allocated by the caller):
-- values[slot, row]: input slots are read; score, action and derived slots are written
+- values[slot, row]: input slots are read; score, rank, action and derived slots are written
 - points[component, row]: each component's points before its weight (NaN when it failed)
 - tier[row]: index into the tier table, -1 when none; override[row]: override index or -1 (read,
   not written, when `plan.given_scores`: aggregated entities arrive with their group's scores in

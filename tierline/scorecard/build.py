@@ -144,7 +144,7 @@ class Builder(TieringBuilder, RankBuilder):
             if score.output_column in self.inputs and score.output_column != score.name:  # else said already
                 self.add(("inputs", score.output_column), f"input {quote(score.output_column)} has the name of the "
                          f"column of score {quote(score.name)}")
-        ranks = self.build_ranks()
+        ranks = self.build_ranks(scores)
         self.check_override_ranks(overrides)
         actions = self.build_actions(tiers)
         derived = self.build_derived(actions)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from tierline.scorecard import format as fmt
 from tierline.scorecard.expressions import names_in
 from tierline.scorecard.limits import quote
-from tierline.scorecard.model import Override, Rank
+from tierline.scorecard.model import Override, Rank, Score
 from tierline.scorecard.problems import Path_
 
 
@@ -60,11 +60,14 @@ class RankBuilder:
                 self.add(where, f"rank 'within' column {quote(column)} {what}; groups are formed of input values")
         return within
 
-    def build_ranks(self) -> tuple[Rank, ...]:
+    def build_ranks(self, scores: tuple[Score, ...]) -> tuple[Rank, ...]:
         ranks = []
         for name, raw in (self.spec.ranks or {}).items():
             path = ("ranks", name)
             if not self.check_column_name(name, f"rank {quote(name)}", path):
+                continue
+            if any(component.name == name for score in scores for component in score.components):
+                self.add(path, f"rank {quote(name)} has the name of a component; names must differ (SPEC §2)")
                 continue
             by_score = self._rank_by(raw, path + ("by",))
             within = self._rank_within(raw, path + ("within",))

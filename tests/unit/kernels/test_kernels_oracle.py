@@ -1,7 +1,9 @@
 """The kernels against the oracle: random scorecards and registers, compared row by row, exactly.
 
 `evaluate(compile_scorecard(sc), table)` must give every row the oracle's error codes and, for a
-valid row, its tier, override, component points, scores, reasons, action and derived values.
+valid row, its tier, override, component points, scores, ranks, reasons, action and derived values.
+A case with ranks is read as a whole register (`oracle.evaluate_register`), the kernels' ranks
+learned from its rows as a run's passes learn them, the table's chunks as partitions.
 Floats compare with == (the kernels' NaN reads as None): both sides do the same IEEE operations in
 the same order, so a one-ulp difference is a finding, not noise.
 

@@ -91,3 +91,18 @@ def test_generated_register_gives_each_region_its_leaders(tmp_path: Path) -> Non
                                  else "branch")
     assert set(quarantined.column("errors").combine_chunks().flatten().to_pylist()) <= {
         "annual_demand_t:between", "annual_sales_t:not_null"}
+
+
+
+def test_a_repeated_customer_is_quarantined_and_not_ranked(tmp_path: Path) -> None:
+    rows = [_customer("dup", "north", 100.0, 500.0), _customer("a", "north", 100.0, 20.0),
+            _customer("dup", "north", 100.0, 400.0), _customer("b", "north", 100.0, 10.0)]
+    source = tmp_path / "register"
+    source.mkdir()
+    pq.write_table(register(SCHEME, rows), source / "part-0.parquet")
+    assert main(["run", str(scorecard_path(SCHEME)), "--input", str(source), "--output", str(tmp_path / "out"),
+                 "--period", "p", "--max-invalid-fraction", "1", "--quiet"]) == 0
+    scored = {r["customer_id"]: r for r in pq.read_table(tmp_path / "out" / "period=p", partitioning="hive").to_pylist()}
+    assert {k: (r["region_rank"], _owner(r)) for k, r in scored.items()} == {"a": (1, "leadership"), "b": (2, "department")}
+    quarantined = pq.read_table(tmp_path / "out" / "_quarantine" / "period=p").to_pylist()
+    assert [(r["customer_id"], r["errors"]) for r in quarantined] == [("dup", ["customer_id:unique"])] * 2

@@ -497,7 +497,9 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
     rank_sources = score_names + [i.name for i in numeric_inputs]
     ranks: dict[str, Any] = {}
     for index in range(draw(st.integers(0, 2)) if rank_sources else 0):
-        within = draw(st.lists(st.sampled_from([i.name for i in inputs]), min_size=1, max_size=2, unique=True))
+        few_values = [i.name for i in inputs if i.kind in ("bool", "category_text", "category_int")]  # groups repeat
+        within = draw(st.lists(st.sampled_from(few_values * 2 + [i.name for i in inputs]), min_size=1, max_size=2,
+                               unique=True))
         ranks[f"rk{index}"] = {"by": draw(st.sampled_from(rank_sources)), "order": draw(st.sampled_from(("desc", "asc"))),
                                "within": within[0] if len(within) == 1 and draw(st.booleans()) else within}
         names[f"rk{index}"] = ("number", [1.0, 2.0, 3.0])

@@ -121,11 +121,11 @@ def test_explain_a_scorecard_without_components(tmp_path: Path, capsys: pytest.C
     from tierline.cli import main
 
     scorecard = EQUIPMENT_ABC.parent / "loan_five_class.yaml"
-    pq.write_table(pa.table({"loan_id": ["L1", "L2"], "days_overdue": [95, 0], "secured": [True, False],
+    pq.write_table(pa.table({"loan_id": ["L1", "L2"], "days_overdue": [95, 0], "security_type": ["mortgage", "credit"],
                              "balance": [1000.0, 5.0]}), tmp_path / "loans.parquet")
     assert main(["explain", str(scorecard), "--input", str(tmp_path / "loans.parquet"), "--key", "L1"]) == 0
     out = capsys.readouterr().out
-    assert "days_overdue │ 95" in out and "secured      │ True" in out
+    assert "days_overdue  │ 95" in out and "security_type │ 'mortgage'" in out
     assert "tier: special_mention 关注类 (rank 2)" in out
     assert "non_performing: false" in out and "provision = 20  (balance * provision_rate)" in out
 
@@ -142,7 +142,7 @@ def loans(tmp_path: Path) -> Path:
     pq.write_table(pa.table({
         "loan_id": ["L-OK", "L-NULL", "L-NEG", "L-DUP", "L-DUP"],
         "days_overdue": pa.array([0, 0, -1, 200, 200], pa.int64()),
-        "secured": [True, False, False, None, None],
+        "security_type": ["mortgage", "credit", "credit", None, None],
         "balance": [1000.0, None, 10.0, 50.0, 50.0],
     }), register)
     return register
@@ -205,7 +205,7 @@ def test_one_unknown_key_among_several_exits_3(loans: Path) -> None:
 def test_a_dictionary_key_column_and_a_key_asked_twice(tmp_path: Path) -> None:
     register = tmp_path / "loans.parquet"
     pq.write_table(pa.table({"loan_id": pa.array(["L1", "L2"]).dictionary_encode(),
-                             "days_overdue": pa.array([95, 0], pa.int64()), "secured": [True, False],
+                             "days_overdue": pa.array([95, 0], pa.int64()), "security_type": ["mortgage", "credit"],
                              "balance": [1000.0, 5.0]}), register)
     assert pa.types.is_dictionary(pq.read_schema(register).field("loan_id").type)
 

@@ -37,8 +37,9 @@ LEVELS = """\
     - {tier: C, label: C类设备, to: 40}
 """
 
-# D = L × E × C with the LEC boundaries belonging to the lower band (SCHEMES.md, lec_hazard) and
-# an override-only tier that carries its own label.
+# D = L × E × C with every boundary in the lower band (`above` / `upto` throughout; the shipped
+# lec_hazard reads them safety-first, with `from` / `to`) and an override-only tier that carries its
+# own label.
 LEC = """\
 scorecard: lec_hazard
 version: 1

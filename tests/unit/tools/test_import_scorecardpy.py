@@ -157,6 +157,7 @@ def test_other_takes_the_points_of_the_bin_it_names(tmp_path: Path) -> None:
     (ImportOptions(key="id", tiers="A>=1,B", version=0), "--version 0"),
     (ImportOptions(key="id-no", tiers="A>=1,B"), "--key 'id-no'"),
     (ImportOptions(key="id", tiers="A"), "--tiers 'A'"),
+    (ImportOptions(key="id", tiers="A>=1,B", base=float("nan")), "--base nan"),
 ])
 def test_bad_options_are_usage_errors(tmp_path: Path, options: ImportOptions, fragment: str) -> None:
     with pytest.raises(UsageError) as raised:

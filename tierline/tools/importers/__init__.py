@@ -9,6 +9,7 @@ options are `UsageError`s; both exit 2.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ class ImportOptions:
     version: int = 1
     others: tuple[str, ...] = ()  # "VARIABLE=BIN": unlisted categories get that bin's points
     base: float | None = None  # optbinning's Scorecard.intercept_ (intercept_based=True)
+    key_type: str = "string"  # the key column's type in the register: string or int
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def import_card(kit: str, path: str, options: ImportOptions, command: str = "") 
     names, renamed = input_names(card, options.key)
     warnings = list(card.warnings) + renamed
     document = scorecard_document(card, names, scorecard=scorecard, version=options.version, key=options.key,
-                                  levels=levels)
+                                  key_type=options.key_type, levels=levels)
     text = header(card, command or f"tierline import {kit} {path}", warnings) + to_yaml(document)
     _check_text(text, path)
     return Imported(text, tuple(warnings), len(card.variables), tuple(level["tier"] for level in levels))
@@ -70,6 +72,10 @@ def _check_options(scorecard: str, options: ImportOptions) -> None:
                          "starting with a letter")
     if not 1 <= options.version <= INT32_MAX:
         raise UsageError(f"--version {options.version}: a version is a positive integer")
+    if options.key_type not in ("string", "int"):
+        raise UsageError(f"--key-type {options.key_type!r}: string or int")
+    if options.base is not None and not math.isfinite(options.base):
+        raise UsageError(f"--base {options.base}: base points are a finite number")
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", options.key):
         raise UsageError(f"--key {options.key!r}: the key column's name must be an identifier (letters, digits, _)")
 

@@ -63,8 +63,8 @@ def input_names(card: Card, key: str) -> tuple[dict[str, str], list[str]]:
 
 
 def scorecard_document(card: Card, names: dict[str, str], *, scorecard: str, version: int, key: str,
-                       levels: list[dict[str, Any]]) -> dict[str, Any]:
-    inputs: dict[str, Any] = {key: {"type": "string", "required": True, "unique": True}}
+                       key_type: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
+    inputs: dict[str, Any] = {key: {"type": key_type, "required": True, "unique": True}}
     components = []
     for variable in card.variables:
         name = names[variable.name]

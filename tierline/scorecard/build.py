@@ -153,9 +153,9 @@ class Builder(TieringBuilder):
         differ only in case (components `l` and `L` write points_l and points_L) are one to them."""
         written = [(column, holder, self.column_paths.get(column, ())) for column, holder in self.columns.items()]
         if passthrough == "all":
-            passed = [(name, f"input {quote(name)} (passed through)", ("inputs", name)) for name in self.inputs]
+            passed = [(name, "a passed-through input", ("inputs", name)) for name in self.inputs]
         else:
-            passed = [(name, f"passthrough column {quote(name)}", ("passthrough", i)) for i, name in enumerate(passthrough)]
+            passed = [(name, "a passthrough column", ("passthrough", i)) for i, name in enumerate(passthrough)]
         first: dict[str, tuple[str, str]] = {}
         for column, holder, path in passed + written:
             seen, seen_holder = first.setdefault(column.lower(), (column, holder))
@@ -179,8 +179,7 @@ class Builder(TieringBuilder):
         actions = self.build_actions(tiers)
         derived = self.build_derived(actions)
         passthrough = self.build_passthrough()
-        if not self.problems.errors:  # a clash said already would echo here
-            self.check_case_clashes(passthrough)
+        self.check_case_clashes(passthrough)
         if tiering is None or self.problems.errors:
             return None
         return Scorecard(

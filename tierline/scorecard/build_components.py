@@ -151,8 +151,7 @@ class ComponentBuilder:
         common = dict(name=raw.name, input=raw.input, score=score, weight=weight, missing=missing, line=self.line(path))
         possible: list[float] = [] if missing is None else [missing]
         if raw.other is not None and raw.map is None:
-            self.add(path + ("other",), "'other' gives the points of the values a map does not list; "
-                     "it needs 'map' (bands take every value they cover)")
+            self.add(path + ("other",), "'other' gives the points of the values a map does not list; it needs 'map'")
         if raw.map is not None:
             if input_type in ("float", "date", "timestamp"):
                 self.add(path + ("map",), f"'map' needs a category, bool, int or string input; {quote(raw.input)} is {input_type}")

@@ -163,3 +163,11 @@ def test_bad_options_are_usage_errors(tmp_path: Path, options: ImportOptions, fr
     with pytest.raises(UsageError) as raised:
         import_card("scorecardpy", card_file(tmp_path, "x,1,x,a,1\n"), options)
     assert fragment in str(raised.value)
+
+
+def test_names_like_the_key_or_an_output_column_are_renamed(tmp_path: Path) -> None:
+    path = card_file(tmp_path, "ID,1,ID,a,1\nScore,2,Score,b,2\nTier_Rank,3,Tier_Rank,c,3\nAge,4,Age,d,4\n")
+    imported = import_card("scorecardpy", path, ImportOptions(key="id", tiers="A>=5,B"))
+    document = yaml.safe_load(imported.text)
+    assert list(document["inputs"]) == ["id", "var_1", "var_2", "var_3", "Age"]  # Age is free: kept, case and all
+    assert len(imported.warnings) == 3

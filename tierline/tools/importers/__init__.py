@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from tierline.errors import ScorecardError, UsageError
-from tierline.scorecard.format import NAME_PATTERN
+from tierline.scorecard.format import NAME_PATTERN, SCORECARD_ID_PATTERN
 from tierline.scorecard.limits import INT32_MAX
 from tierline.tools.importers import optbinning, scorecardpy
 from tierline.tools.importers.card import Card, CardVariable
@@ -63,11 +63,11 @@ def import_card(kit: str, path: str, options: ImportOptions, command: str = "") 
 
 def _default_name(path: str) -> str:
     name = re.sub(r"[^a-z0-9_]+", "_", Path(path).stem.lower()).strip("_")
-    return name if re.match(NAME_PATTERN, name) else f"card_{name}".rstrip("_")
+    return name if re.match(SCORECARD_ID_PATTERN, name) else f"card_{name}".rstrip("_")
 
 
 def _check_options(scorecard: str, options: ImportOptions) -> None:
-    if not re.match(NAME_PATTERN, scorecard):
+    if not re.match(SCORECARD_ID_PATTERN, scorecard):
         raise UsageError(f"--name {scorecard!r}: a scorecard id is lower-case letters, digits and _, "
                          "starting with a letter")
     if not 1 <= options.version <= INT32_MAX:
@@ -76,7 +76,7 @@ def _check_options(scorecard: str, options: ImportOptions) -> None:
         raise UsageError(f"--key-type {options.key_type!r}: string or int")
     if options.base is not None and not math.isfinite(options.base):
         raise UsageError(f"--base {options.base}: base points are a finite number")
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", options.key):
+    if not re.match(NAME_PATTERN, options.key):
         raise UsageError(f"--key {options.key!r}: the key column's name must be an identifier (letters, digits, _)")
 
 

@@ -23,9 +23,10 @@ import yaml
 
 from tierline.errors import ScorecardError
 from tierline.scorecard.columns import DEFAULT_SCORE_COLUMN, RESERVED_COLUMNS
+from tierline.scorecard.format import NAME_PATTERN
 from tierline.tools.importers.card import Card, CardVariable
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # SPEC §2: names of inputs and components
+_IDENTIFIER = re.compile(NAME_PATTERN)  # SPEC §2: names of inputs and components
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 _TAKEN = RESERVED_COLUMNS | {DEFAULT_SCORE_COLUMN}
 
@@ -45,19 +46,23 @@ def input_names(card: Card, key: str) -> tuple[dict[str, str], list[str]]:
     every name that had to change: the register's column must then be renamed to match."""
     names: dict[str, str] = {}
     warnings: list[str] = []
-    used = {key}
+    used = {key.lower()}  # output columns may not differ in case only: Parquet readers fold it
+
+    def free(name: str) -> bool:
+        return bool(_IDENTIFIER.match(name)) and name.lower() not in _TAKEN and name.lower() not in used
+
     for index, variable in enumerate(card.variables, start=1):
         name = variable.name
-        if not _IDENTIFIER.match(name) or name in _TAKEN or name in used:
+        if not free(name):
             name = _NOT_IDENTIFIER.sub("_", name).strip("_")
-            if not name or not _IDENTIFIER.match(name) or name in _TAKEN or name in used:
+            if not name or not free(name):
                 name = f"var_{index}"
-            if name in used:
+            if not free(name):
                 raise ScorecardError(f"{variable.name}: no free input name for it ({name} is taken)",
                                      source=card.source, line=variable.line)
             warnings.append(f"{card.source}:{variable.line}: {variable.name}: read from the column {name} (an input "
                             "name is an identifier, not the key nor an output column): rename the register's column")
-        used.add(name)
+        used.add(name.lower())
         names[variable.name] = name
     return names, warnings
 

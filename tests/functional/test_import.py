@@ -132,6 +132,9 @@ def test_an_optbinning_table_scores_the_register_as_worked_out_by_hand(tmp_path:
     assert len(lines) == 4 and all(line.startswith("tierline: warning: ") for line in lines)
     assert "card.csv:10: region: the Missing bin is empty (Count 0)" in warnings
     assert sum("the Special bin (Count 0) is left out" in line for line in lines) == 3
+    head = (tmp_path / "imported.yaml").read_text(encoding="utf-8").split("\nscorecard: ")[0]
+    assert "# Warnings:\n" in head and all(f"#   {line.removeprefix('tierline: warning: ')}" in head for line in lines)
+    assert "optbinning's Scorecard.score would give an unlisted category the Missing bin's points." in head
 
 
 def test_without_o_the_scorecard_goes_to_stdout_with_its_caveats_in_the_header(tmp_path: Path) -> None:

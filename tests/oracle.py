@@ -100,6 +100,8 @@ def component_points(component: Component, x: Any) -> tuple[float | None, str | 
         for key, points in component.map_points:
             if same_value(key, x):
                 return points, None
+        if component.other is not None:  # every value the map does not list
+            return component.other, None
         return None, f"{component.input}:unmapped"
     if component.method == "bands":
         for rng, points in component.bands:  # the first listed band holding x
@@ -119,6 +121,7 @@ def largest_points(scorecard: Scorecard, component: Component) -> float | None:
     possible = [] if component.missing is None else [component.missing]
     if component.method == "map":
         possible += [points for _, points in component.map_points]
+        possible += [] if component.other is None else [component.other]
     elif component.method == "bands":
         possible += [points for _, points in component.bands]
     elif component.method == "linear":
@@ -174,6 +177,8 @@ def combine(score: Score, points: Mapping[str, float | None]) -> float | None:
         acc = -math.inf
         for w, p in terms:
             acc = max(acc, w * p)
+    if score.base is not None:  # only a sum has one: after combining, before rounding
+        acc += score.base
     if score.round is not None:
         acc = round_half_away(acc, score.round)
     return None if math.isnan(acc) else acc
@@ -339,7 +344,10 @@ def rule_tier(scorecard: Scorecard, env: Mapping[str, Value], errors: set[str]) 
 
 
 def reasons_for(scorecard: Scorecard, scores: set[str], points: Mapping[str, float | None]) -> list[str]:
-    """Up to three components of `scores` with a positive weighted shortfall, largest first, ties in component order."""
+    """Up to `reasons: {count}` components of `scores` with a positive weighted shortfall, largest
+    first, ties in component order; none when `output: {reasons: false}`."""
+    if not scorecard.output.reasons:
+        return []
     shortfalls = []
     for component in (c for c in scorecard.components if c.score in scores):
         top = largest_points(scorecard, component)
@@ -349,7 +357,7 @@ def reasons_for(scorecard: Scorecard, scores: set[str], points: Mapping[str, flo
         if shortfall > 0:
             shortfalls.append((shortfall, component.name))
     shortfalls.sort(key=lambda pair: -pair[0])  # stable: ties keep component order
-    return [name for _, name in shortfalls[:3]]
+    return [name for _, name in shortfalls[:scorecard.output.reason_count]]
 
 
 # ------------------------------------------------------------------ the row

@@ -139,8 +139,8 @@ def _cuts(draw, count: int, near: list[float]) -> list[float]:
 
 
 def _draw_input(draw, index: int, kind: str) -> _Input:
-    name = {"int": "n", "float": "x", "bool": "flag", "string": "s", "category_text": "kind",
-            "category_int": "grade"}[kind] + str(index)
+    prefix = {"int": "n", "float": "x", "bool": "flag", "string": "s", "category_text": "kind", "category_int": "grade"}[kind]
+    name = draw(st.sampled_from((prefix, prefix.upper()))) + str(index)
     spec: dict[str, Any] = {"type": "category" if kind.startswith("category") else kind}
     source = _Input(name, kind, spec)
     if kind in ("int", "float"):
@@ -226,6 +226,8 @@ def _draw_component(draw, name: str, inputs: list[_Input], combine: str, points:
         keys = source.domain if draw(st.booleans()) else draw(
             st.lists(st.sampled_from(source.domain), min_size=1, max_size=len(source.domain), unique=True))
         component["map"] = {key: draw(st.sampled_from(points)) for key in keys}
+        if draw(st.integers(0, 2)) == 0:  # the points of every value the map does not list
+            component["other"] = draw(st.sampled_from(points))
     elif method == "bands":
         cuts = _cuts(draw, draw(st.integers(0, 4)), _finite(source.numbers))
         open_below, open_above = draw(st.booleans()), draw(st.booleans())
@@ -252,9 +254,12 @@ def _draw_score(draw, inputs: list[_Input], first_component: int) -> dict[str, A
     rounding = draw(st.sampled_from((None, None, None, 0, 1, 2, 3, 12)))
     if rounding is not None:
         score["round"] = rounding
+    if combine == "sum" and draw(st.integers(0, 2)) == 0:
+        score["base"] = draw(st.sampled_from(POINTS))
     # a few point values shared by all components make equal shortfalls (reasons' ties) common
     points = tuple(draw(st.lists(st.sampled_from(POINTS), min_size=1, max_size=3))) if draw(st.booleans()) else POINTS
-    score["components"] = [_draw_component(draw, f"c{first_component + i}", inputs, combine, points) for i in range(count)]
+    names = [draw(st.sampled_from(("c", "C", "_c"))) + str(first_component + i) for i in range(count)]  # case-sensitive
+    score["components"] = [_draw_component(draw, name, inputs, combine, points) for name in names]
     return score
 
 
@@ -579,6 +584,11 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
         names[f"der{index}"] = (kind, [])
     if derived:
         doc["derived"] = derived
+
+    if draw(st.integers(0, 2)) == 0:
+        doc["output"] = {"points": draw(st.booleans()), "reasons": draw(st.booleans())}
+    if doc.get("output", {}).get("reasons", True) and draw(st.booleans()):
+        doc["reasons"] = {"count": draw(st.integers(1, 10))}
 
     yaml_text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=200)
     scorecard = load_scorecard_text(yaml_text)

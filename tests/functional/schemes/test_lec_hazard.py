@@ -89,6 +89,7 @@ def test_bands(graded: dict, hazard: str) -> None:
     assert str(row["tier"]) == tier
     assert row["rows"] == len(ratings)
     assert row["score"] == mean  # the kernel adds the raters' D in input order, as here
+    assert {"points_L", "points_E", "points_C"} <= set(row)  # components named as the source names them
 
 
 def test_boundaries_exactly(graded: dict) -> None:

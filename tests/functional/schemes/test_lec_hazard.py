@@ -139,6 +139,18 @@ def test_actions_and_labels(graded: dict) -> None:
     assert seen == set(expected)
 
 
+def test_the_graham_kinney_value_sets() -> None:
+    """SCHEMES.md's value sets, and the scale ends the source keeps (L 0.1-10, E 0.5-10, C 1-100)."""
+    scorecard = load_scorecard(scorecard_path(SCHEME))
+    sets = {"L": [0.1, 0.2, 0.5, 1, 3, 6, 10], "E": [0.5, 1, 2, 3, 6, 10], "C": [1, 3, 7, 15, 40, 100]}
+    for name, values in sets.items():
+        spec = scorecard.input(name)
+        assert sorted(spec.values) == values and (spec.min, spec.max) == (values[0], values[-1])
+    used = {name: {rating[i] for ratings, _, _ in PANELS.values() for rating in ratings}
+            for i, name in enumerate("LEC")}
+    assert used == {name: set(values) for name, values in sets.items()}  # every value graded above
+
+
 def test_the_description_states_the_assumptions() -> None:
     description = load_scorecard(scorecard_path(SCHEME)).description
     assert "Graham–Kinney" in description and "safety-first" in description

@@ -151,13 +151,15 @@ class Builder(TieringBuilder):
     def check_case_clashes(self, passthrough: Any) -> None:
         """DuckDB, Spark and Hive read column names case-insensitively: two output columns whose names
         differ only in case (components `l` and `L` write points_l and points_L) are one to them."""
-        written = [(column, holder, self.column_paths.get(column, ())) for column, holder in self.columns.items()]
+        # the reserved columns (they have no line) first, so that a clash is reported at the user's column
+        reserved = [(column, holder, ()) for column, holder in self.columns.items() if column not in self.column_paths]
+        claimed = [(column, self.columns[column], path) for column, path in self.column_paths.items()]
         if passthrough == "all":
             passed = [(name, "a passed-through input", ("inputs", name)) for name in self.inputs]
         else:
             passed = [(name, "a passthrough column", ("passthrough", i)) for i, name in enumerate(passthrough)]
         first: dict[str, tuple[str, str]] = {}
-        for column, holder, path in passed + written:
+        for column, holder, path in reserved + passed + claimed:
             seen, seen_holder = first.setdefault(column.lower(), (column, holder))
             if seen != column:
                 self.add(path, f"{holder} writes {quote(column)}, which differs only in case from {quote(seen)} "

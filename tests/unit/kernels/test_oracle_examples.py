@@ -93,6 +93,56 @@ def test_equipment_abc_rows() -> None:
     assert [pair[1].override for pair in results[5:7]] == ["direct_designation", None]
 
 
+CREDIT_CARD = """\
+scorecard: credit_card
+version: 1
+key: id
+inputs:
+  id: {type: string}
+  purpose: {type: string}
+  owner: {type: bool}
+  term: {type: int}
+  age: {type: float}
+  income: {type: float}
+score:
+  combine: sum
+  base: 500.5
+  round: 0
+  components:
+    - {name: purpose, input: purpose, map: {car: 10, house: 20}, other: 5}
+    - {name: owner, input: owner, map: {true: 8}, other: 2, missing: 1}
+    - {name: Term, input: term, map: {12: 9, 36: 3}, other: 0}
+    - {name: age, input: age, bands: [{to: 30, points: 1}, {from: 30, points: 12}]}
+    - {name: income, input: income, linear: {from: [0, 100], to: [0, 30]}}
+reasons: {count: 5}
+tiers:
+  levels:
+    - {tier: A, from: 560}
+    - {tier: B, to: 560}
+"""
+
+
+def test_base_other_and_five_reasons() -> None:
+    """A credit card: 500.5 base points, fallback bins (`other`), five reasons (SPEC §2.2, §4)."""
+    scorecard = load_scorecard_text(CREDIT_CARD)
+    results = both(scorecard, {
+        "id": pa.array(["K0", "K1", "K2", "K3"]),
+        "purpose": pa.array(["boat", "house", None, "car"]),
+        "owner": pa.array([False, True, None, True]),
+        "term": pa.array([24, 12, 36, 7], pa.int64()),
+        "age": pa.array([25.0, 40.0, 40.0, 40.0]),
+        "income": pa.array([0.0, 100.0, 50.0, 100.0]),
+    })
+    # K0: 500.5 + other 5 + other 2 + other 0 + 1 + 0 = 508.5 → round half away: 509 → B; all five fall short
+    # K1: 500.5 + 20 + 8 + 9 + 12 + 30 = 579.5 → 580 → A, nothing short of its max
+    # K2: a null purpose has no `missing` (invalid, not `other`); owner null takes missing 1
+    # K3: 500.5 + 10 + 8 + other 0 + 12 + 30 = 560.5 → 561 → A; Term 9 short, purpose 10 short
+    check_both(results, "errors", [set(), set(), {"purpose:not_null"}, set()])
+    check_both(results, "scores", [{"score": 509.0}, {"score": 580.0}, {"score": None}, {"score": 561.0}])
+    check_both(results, "reasons", [["income", "purpose", "age", "Term", "owner"], [], [], ["purpose", "Term"]])
+    assert [r.points["owner"] for r, _ in results] == [2.0, 8.0, 1.0, 8.0]
+
+
 def test_rounding_and_scaled_levels() -> None:
     scorecard = load_scorecard_text("""
 scorecard: scaled

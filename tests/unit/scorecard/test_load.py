@@ -476,3 +476,9 @@ def test_load_scorecard_reads_a_file_and_hashes_it(tmp_path) -> None:
     assert scorecard.source == str(path)
     assert len(scorecard.sha256) == 64
     assert scorecard.sha256 == load_scorecard_text(path.read_text(encoding="utf-8")).sha256
+
+
+def test_a_case_clash_with_a_reserved_column_names_the_users_line() -> None:
+    with pytest.raises(ScorecardError) as caught:
+        load("  Tier_Rank: {type: int}\n", ONE_SCORE, LEVELS)
+    assert caught.value.line == 12 and "differs only in case from 'tier_rank'" in caught.value.detail

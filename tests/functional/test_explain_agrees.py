@@ -118,14 +118,36 @@ def explained_fields(record: dict) -> dict:
 CASES = [
     ("loan_five_class", "fast"), ("loan_five_class", "off"), ("loan_five_class", "gx"),
     ("equipment_abc", "fast"), ("customer_top5", "fast"), ("equipment_matrix", "fast"),
-    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"),
+    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"), ("equipment_abc+functions", "fast"),
 ]
+
+# A shipped scorecard with expression functions in an override and in derived columns (SPEC §2.4).
+WITH_FUNCTIONS = {"equipment_abc+functions": ("equipment_abc", [
+    ('  - {name: direct_designation, when: "direct_designation", tier: A}',
+     '  - {name: direct_designation, when: "direct_designation", tier: A}\n'
+     '  - {name: huge, when: "sqrt(coalesce(original_value_10k, 0)) >= 100", tier: A}'),
+    ("actions:", 'derived:\n  pd: "1 / (1 + exp((score - 48.71) / 7.213))"\n  odds: "exp((score - 48.71) / 7.213)"\n'
+                 '  tenth: "round(clip(log10(max(original_value_10k, 1)), 0, 3), 1)"\nactions:'),
+])}
+
+
+def scorecard_file(scorecard_id: str, tmp_path: Path) -> Path:
+    if scorecard_id not in WITH_FUNCTIONS:
+        return ROOT / "scorecards" / f"{scorecard_id}.yaml"
+    shipped, edits = WITH_FUNCTIONS[scorecard_id]
+    text = (ROOT / "scorecards" / f"{shipped}.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / f"{shipped}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize(("scorecard_id", "validation"), CASES)
 def test_explain_reports_what_run_does_with_every_row(scorecard_id: str, validation: str, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    scorecard_path = ROOT / "scorecards" / f"{scorecard_id}.yaml"
+    scorecard_path = scorecard_file(scorecard_id, tmp_path)
     scorecard = load_scorecard(scorecard_path)
     key = scorecard.key
     table = hostile_register(scorecard, scorecard_path)
@@ -164,6 +186,8 @@ def test_explain_reports_what_run_does_with_every_row(scorecard_id: str, validat
                 assert explained_fields(record) == scored_fields(scorecard, row), k
                 assert record["scores"] == {s.output_column: row[s.output_column] for s in scorecard.scores}, k
                 assert record["points"] == {c.name: row[c.output_column] for c in scorecard.components}, k
+                if "derived odds" in record["calls"]:  # one call that is the whole expression: run's value
+                    assert list(record["calls"]["derived odds"].values()) == [row["odds"]], k
         else:  # the entity's one output row, tiered from the group's scores
             assert len(scored_rows.get(k, [])) == (1 if kept else 0), k
             if kept:

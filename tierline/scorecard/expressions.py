@@ -389,32 +389,26 @@ def parse_expression(text: str) -> Node:
     return _Parser(text).parse()
 
 
+def children(node: Node) -> tuple[Node, ...]:
+    """The operands of a node, in reading order."""
+    if isinstance(node, (Unary, InList, IsNull)):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    return node.args if isinstance(node, Call) else ()
+
+
 def names_in(node: Node) -> list[Name]:
     """Every column name an expression reads, in reading order."""
     if isinstance(node, Name):
         return [node]
-    if isinstance(node, Unary):
-        return names_in(node.operand)
-    if isinstance(node, Binary):
-        return names_in(node.left) + names_in(node.right)
-    if isinstance(node, (InList, IsNull)):
-        return names_in(node.operand)
-    if isinstance(node, Call):
-        return [name for arg in node.args for name in names_in(arg)]
-    return []
+    return [name for child in children(node) for name in names_in(child)]
 
 
 def calls_in(node: Node) -> list[Call]:
     """Every function call in an expression, inner calls before the call they are arguments of."""
-    if isinstance(node, Call):
-        return [inner for arg in node.args for inner in calls_in(arg)] + [node]
-    if isinstance(node, Unary):
-        return calls_in(node.operand)
-    if isinstance(node, Binary):
-        return calls_in(node.left) + calls_in(node.right)
-    if isinstance(node, (InList, IsNull)):
-        return calls_in(node.operand)
-    return []
+    inner = [call for child in children(node) for call in calls_in(child)]
+    return inner + [node] if isinstance(node, Call) else inner
 
 
 def literal_type(value: object) -> ValueType:

@@ -109,12 +109,12 @@ def _membership(op: int, a: float | None, items: list[float], has_null: bool) ->
 
 
 def _function(op: int, a: float, decimals: int) -> float | None:
-    if (op == SQRT and a < 0) or (op in (LN, LOG10) and a <= 0) or not math.isfinite(a):
-        return None  # outside the domain; and every function of an infinity is infinite, or null by FINITE
+    if (op == SQRT and a < 0) or (op in (LN, LOG10) and a <= 0):
+        return None  # outside the domain
     try:
         result = {ABS: abs, SQRT: math.sqrt, EXP: math.exp, LN: math.log, LOG10: math.log10, FLOOR: math.floor,
                   CEIL: math.ceil, FINITE: float, ROUND: lambda x: round_half_away(x, decimals)}[op](a)
-    except OverflowError:  # exp past 1.8e308
+    except OverflowError:  # exp past 1.8e308; floor or ceil of an infinity
         return None
     return float(result) if math.isfinite(result) else None
 
@@ -286,7 +286,7 @@ def test_functions_outside_their_domain_or_past_float64_are_null() -> None:
     assert function_of(SQRT, [4.0, 0.0, -1.0, N, math.inf]) == ["2.0", "0.0", "N", "N", "N"]
     assert function_of(LN, [math.e, 1.0, 0.0, -1.0, N]) == ["1.0", "0.0", "N", "N", "N"]
     assert function_of(LOG10, [1000.0, 1.0, 0.0, -5.0]) == ["3.0", "0.0", "N", "N"]
-    assert function_of(EXP, [0.0, 709.0, 710.0, -1e6, N]) == ["1.0", str(math.exp(709.0)), "N", "0.0", "N"]
+    assert function_of(EXP, [0.0, 709.0, 710.0, -1e6, N, -math.inf]) == ["1.0", str(math.exp(709.0)), "N", "0.0", "N", "0.0"]
     assert function_of(ABS, [-2.5, 2.5, N, -math.inf]) == ["2.5", "2.5", "N", "N"]
 
 

@@ -277,6 +277,10 @@ FUNCTIONS = {  # over the rows of test_expression_null_logic (x, y, p)
     "clip_x": ("clip(x, 0, 2)", [1.0, 2.0, 2.0, N, N, 1.0, 0.0, 0.0, N]),
     "coalesce_x_y": ("coalesce(x, y, 9)", [1.0, 2.0, 3.0, 1.0, 0.0, 1.0, 0.0, -2.0, 9.0]),
     "coalesce_p": ("coalesce(p, x > 1)", [T, T, T, F, F, F, F, F, N]),
+    # x * 1e309 overflows to ±inf: a function whose result is infinite gives null, one whose is not keeps it
+    "exp_minus_inf": ("exp(-(x * 1e308 * 10))", [0.0, 0.0, 0.0, N, N, 0.0, 1.0, N, N]),
+    "max_inf": ("max(x * 1e308 * 10, 0)", [N, N, N, N, N, N, 0.0, 0.0, N]),
+    "clip_inf": ("clip(x * 1e308 * 10, 0, 1)", [1.0, 1.0, 1.0, N, N, 1.0, 0.0, 0.0, N]),
 }
 
 

@@ -171,6 +171,7 @@ def test_columns_are_one_based() -> None:
     ("coalesce(a, b, 0) > 1 or flag", "(or (> coalesce(a, b, 0) 1) flag)"),
     ("clip(abs(x), 0, 1)", "clip(abs(x), 0, 1)"),
     ("exp + ln * round", "(+ exp (* ln round))"),  # a function's name without '(' is a column
+    ("exp(exp) + Exp", "(+ exp(exp) Exp)"),
 ])
 def test_calls(text: str, tree: str) -> None:
     assert parsed(text) == tree

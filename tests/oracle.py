@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
-from tierline.scorecard.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
+from tierline.scorecard.expressions import Binary, Call, InList, IsNull, Literal_, Name, Node, Unary
 from tierline.scorecard.model import Axis, Component, LevelTiering, MatrixTiering, QuantileTiering, Scorecard, Score
 from tierline.scorecard.ranges import Range
 
@@ -213,6 +213,8 @@ def evaluate_expression(node: Node, env: Mapping[str, Value]) -> Value:
         if operand is None:
             return None
         return (not operand) if node.op == "not" else -operand
+    if isinstance(node, Call):
+        return call_value(node, [evaluate_expression(arg, env) for arg in node.args])
     if isinstance(node, InList):
         operand = evaluate_expression(node.operand, env)
         if operand is None:
@@ -249,6 +251,36 @@ def evaluate_expression(node: Node, env: Mapping[str, Value]) -> Value:
     if node.op == "!=":
         return not same_value(left, right)
     return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[node.op]
+
+
+_DOMAIN = {"sqrt": lambda x: x >= 0, "ln": lambda x: x > 0, "log10": lambda x: x > 0}
+_ONE_ARGUMENT = {"abs": abs, "sqrt": math.sqrt, "exp": math.exp, "ln": math.log, "log10": math.log10,
+                 "floor": math.floor, "ceil": math.ceil}
+
+
+def call_value(node: Call, args: list[Value]) -> Value:
+    """SPEC §2.4's functions: null in, null out (coalesce: its first non-null argument); null
+    outside the domain (sqrt of a negative, ln and log10 of x <= 0) and for a result that is not
+    a finite number. min and max read left to right and keep the first of equals, as Python's do."""
+    if node.function == "coalesce":
+        return next((arg for arg in args if arg is not None), None)
+    if any(arg is None for arg in args):
+        return None
+    x = args[0]
+    try:
+        if node.function in _ONE_ARGUMENT:
+            if not _DOMAIN.get(node.function, lambda _: True)(x):
+                return None
+            result = float(_ONE_ARGUMENT[node.function](x))
+        elif node.function == "round":
+            result = round_half_away(x, node.args[1].value)  # type: ignore[union-attr, arg-type]
+        elif node.function == "clip":
+            result = min(max(x, args[1]), args[2])
+        else:
+            result = (min if node.function == "min" else max)(args)
+    except OverflowError:  # exp past float64; floor or ceil of an infinity
+        return None
+    return result if math.isfinite(result) else None
 
 
 def holds(node: Node, env: Mapping[str, Value]) -> bool:

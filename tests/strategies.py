@@ -39,6 +39,7 @@ BOUNDS = st.one_of(
     st.floats(-1000, 1000, allow_nan=False, allow_infinity=False),
 )
 NUMBER_LITERALS = st.one_of(st.integers(-5, 100), st.sampled_from((0, 0.5, 2.5, 0.1, -1.5) + HUGE))
+FUNCTIONS = ("abs", "sqrt", "exp", "ln", "log10", "floor", "ceil", "round", "min", "max", "clip", "coalesce")
 TIER_CODES = ("A", "B", "C", "D", "E")
 OVERRIDE_TIERS = (("X", "重大风险"), ("Y", "special"))
 AXIS_LEVELS = ("low", "mid", "high")
@@ -292,8 +293,11 @@ class _Expressions:
     def number(self, depth: int) -> str:
         draw = self.draw
         names = self._of("number")
-        options = ["literal"] * 2 + ["name"] * 4 * bool(names) + ["null"] + ["arithmetic"] * 4 * (depth > 0) + ["negate"] * (depth > 0)
+        options = (["literal"] * 2 + ["name"] * 4 * bool(names) + ["null"]
+                   + ["arithmetic"] * 4 * (depth > 0) + ["negate", "call", "call"] * (depth > 0))
         choice = draw(st.sampled_from(options))
+        if choice == "call":
+            return self.call(depth - 1)
         if choice == "literal":
             return self.number_literal()
         if choice == "name":
@@ -305,6 +309,19 @@ class _Expressions:
         op = draw(st.sampled_from(("+", "-", "*", "/")))
         return f"({self.number(depth - 1)}) {op} ({self.number(depth - 1)})"
 
+    def call(self, depth: int) -> str:
+        """A number from one of SPEC §2.4's functions, its name in either case."""
+        draw = self.draw
+        function = draw(st.sampled_from(FUNCTIONS))
+        args = [self.number(depth) for _ in range(draw(st.integers(2, 3)) if function in ("min", "max", "coalesce") else 1)]
+        if function == "exp" and draw(st.booleans()):
+            args = [f"({args[0]}) / 72.13"]  # a PD's scale: fewer overflows, more values to compare
+        elif function == "round":
+            args.append(str(draw(st.integers(0, 12))))
+        elif function == "clip":
+            args += [_number_text(bound) for bound in sorted(draw(st.lists(NUMBER_LITERALS, min_size=2, max_size=2)))]
+        return f"{function.upper() if draw(st.integers(0, 4)) == 0 else function}({', '.join(args)})"
+
     def _no_column_pair(self, left: str, right: str, op: str) -> bool:
         return NAME_EQUALS_NAME or op not in ("==", "!=") or not (left in self.names and right in self.names)
 
@@ -313,7 +330,7 @@ class _Expressions:
         numbers, bools, texts = self._of("number"), self._of("bool"), self._of("text")
         options = (["literal", "compare", "compare", "in_number", "is_null"] + ["bool_name"] * 2 * bool(bools)
                    + ["text_equal", "in_text"] * bool(texts) + ["in_bool", "bool_equal"] * bool(bools)
-                   + ["not", "and", "or", "and", "or"] * (depth > 0))
+                   + ["not", "and", "or", "and", "or", "coalesce"] * (depth > 0))
         choice = draw(st.sampled_from(options))
         sub = max(depth - 1, 0)
         if choice == "literal":
@@ -373,6 +390,8 @@ class _Expressions:
             return f"{operand} {word} {self._keyword('null')}"
         if choice == "not":
             return f"{self._keyword('not')} ({self.boolean(sub)})"
+        if choice == "coalesce":
+            return f"coalesce({self.boolean(sub)}, {self.boolean(sub)})"
         return f"({self.boolean(sub)}) {self._keyword(choice)} ({self.boolean(sub)})"
 
 

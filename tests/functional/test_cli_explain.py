@@ -181,7 +181,7 @@ def test_explain_json_is_one_object_per_matching_row(loans: Path) -> None:
         "errors": [],
         "override": None, "tier": "normal", "label": "正常类", "rank": 1, "reasons": [],
         "actions": {"provision_rate": 0.0, "non_performing": False, "provision_cycle": "quarterly"},
-        "derived": {"provision": 0.0}}
+        "derived": {"provision": 0.0}, "calls": {}}
 
 
 def test_explain_json_of_a_scored_component_row(published: Published) -> None:

@@ -119,7 +119,30 @@ CASES = [
     ("loan_five_class", "fast"), ("loan_five_class", "off"), ("loan_five_class", "gx"),
     ("equipment_abc", "fast"), ("customer_top5", "fast"), ("equipment_matrix", "fast"),
     ("postal_key_accounts", "fast"), ("lec_hazard", "fast"), ("arrears", "fast"), ("danger_points", "fast"),
+    ("equipment_abc+functions", "fast"),
 ]
+
+# A shipped scorecard with expression functions in an override and in derived columns (SPEC §2.4).
+WITH_FUNCTIONS = {"equipment_abc+functions": ("equipment_abc", [
+    ('  - {name: direct_designation, when: "direct_designation", tier: A}',
+     '  - {name: direct_designation, when: "direct_designation", tier: A}\n'
+     '  - {name: huge, when: "sqrt(coalesce(original_value_10k, 0)) >= 100", tier: A}'),
+    ("actions:", 'derived:\n  pd: "1 / (1 + exp((score - 48.71) / 7.213))"\n  odds: "exp((score - 48.71) / 7.213)"\n'
+                 '  tenth: "round(clip(log10(max(original_value_10k, 1)), 0, 3), 1)"\nactions:'),
+])}
+
+
+def scorecard_file(scorecard_id: str, tmp_path: Path) -> Path:
+    if scorecard_id not in WITH_FUNCTIONS:
+        return ROOT / "scorecards" / f"{scorecard_id}.yaml"
+    shipped, edits = WITH_FUNCTIONS[scorecard_id]
+    text = (ROOT / "scorecards" / f"{shipped}.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / f"{shipped}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 # equipment_abc with the language of credit cards (SPEC §2.2, §4): base points, `other` on a
@@ -151,7 +174,7 @@ def test_explain_agrees_on_base_other_reasons_count_and_output_flags(variant: st
 @pytest.mark.parametrize(("scorecard_id", "validation"), CASES)
 def test_explain_reports_what_run_does_with_every_row(scorecard_id: str, validation: str, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    explain_agrees_with_run(ROOT / "scorecards" / f"{scorecard_id}.yaml", validation, tmp_path, capsys)
+    explain_agrees_with_run(scorecard_file(scorecard_id, tmp_path), validation, tmp_path, capsys)
 
 
 def explain_agrees_with_run(scorecard_path: Path, validation: str, tmp_path: Path,
@@ -198,6 +221,8 @@ def explain_agrees_with_run(scorecard_path: Path, validation: str, tmp_path: Pat
                     assert record["points"] == {c.name: row[c.output_column] for c in scorecard.components}, k
                 else:
                     assert not any(c.output_column in row for c in scorecard.components), k
+                if "derived odds" in record["calls"]:  # one call that is the whole expression: run's value
+                    assert list(record["calls"]["derived odds"].values()) == [row["odds"]], k
         else:  # the entity's one output row, tiered from the group's scores
             assert len(scored_rows.get(k, [])) == (1 if kept else 0), k
             if kept:

@@ -35,6 +35,7 @@ from tierline.pipeline.inputs import read_partition, resolve_inputs
 from tierline.pipeline.outputs import error_lists
 from tierline.pipeline.partitions import Partition, plan_partitions
 from tierline.pipeline.register import check_register
+from tierline.tools.calls import call_values, expressions_with_calls
 from tierline.tools.summary import unwrapped
 from tierline.pipeline.passes import UniqueStrategy, learn_register, unique_strategy
 from tierline.pipeline.task import Shared, validated
@@ -196,8 +197,10 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
     of its `errors` column in the quarantine) what run does with it; for a scored row `tier`,
     `label`, `rank`, `override`, `reasons`, and the action and derived values of its output row
     (null for a quarantined one, whose `override` is still the one that held; `reasons` is null too
-    with `output: {reasons: false}`). `scores` (by output column), `points` (by component) and
-    `other` (the components whose map gave the row its `other` points) are the row's own. An aggregating scorecard's row adds
+    with `output: {reasons: false}`); `calls`: for each condition or derived column that calls
+    functions ("override <name>", "rule <n> (<tier>)", "derived <name>"), each call's text and value
+    (null for a quarantined row). `scores` (by output column), `points` (by component) and `other`
+    (the components whose map gave the row its `other` points) are the row's own. An aggregating scorecard's row adds
     `entity`: the group's `rows` and combined `scores`, whose tier the row's fields then show.
     """
     compiled = shared.compiled
@@ -257,7 +260,7 @@ def _outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[st
     record: dict[str, Any] = {"quarantined": bool(errors), "errors": errors,
                               "override": scorecard.overrides[o].name if o >= 0 else None,
                               "tier": None, "label": None, "rank": None, "reasons": None, "actions": None,
-                              "derived": None}
+                              "derived": None, "calls": None}
     t = int(evaluation.tier[i])
     if errors or t < 0:
         return record
@@ -267,7 +270,9 @@ def _outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[st
                   reasons=_reasons(scorecard, evaluation, i) if scorecard.output.reasons else None,
                   actions={a.name: a.values[t] for a in scorecard.actions},
                   derived={d.name: _derived_value(d, float(evaluation.values[slot[d.name], i]))
-                           for d in scorecard.derived})
+                           for d in scorecard.derived},
+                  calls={where: {c.text: c.value for c in call_values(compiled, expression, evaluation.values, i)}
+                         for where, expression in expressions_with_calls(scorecard)})
     return record
 
 
@@ -359,6 +364,17 @@ def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: l
             shown = (_format(value) if derived.expression.type != "bool" or math.isnan(value)
                      else "true" if value == 1.0 else "false")
             console.print(f"{derived.name} = {shown}  ({derived.expression.text})", markup=False)
+        _print_calls(compiled, evaluation, i, console)
+
+
+def _print_calls(compiled: Compiled, evaluation: Evaluation, i: int, console: Console) -> None:
+    """Each function call's value in the conditions and derived columns that call functions."""
+    for where, expression in expressions_with_calls(compiled.scorecard):
+        console.print(f"calls in {where}:", markup=False)
+        for call in call_values(compiled, expression, evaluation.values, i):
+            shown = (_format(call.value) if isinstance(call.value, float) or call.value is None
+                     else str(call.value).lower() if isinstance(call.value, bool) else call.value)
+            console.print(f"  {call.text} = {shown}", markup=False)
 
 
 def _print_entity(shared: Shared, rows: list[Row], key: Any, console: Console) -> None:

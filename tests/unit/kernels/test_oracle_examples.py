@@ -313,6 +313,58 @@ derived:
                 f"{side}: {text} gave {got}, expected {expected}"
 
 
+FUNCTIONS = {  # over the rows of test_expression_null_logic (x, y, p)
+    "sqrt_x": ("sqrt(x)", [1.0, math.sqrt(2.0), math.sqrt(3.0), N, N, 1.0, 0.0, N, N]),
+    "ln_x": ("ln(x)", [0.0, math.log(2.0), math.log(3.0), N, N, 0.0, N, N, N]),
+    "log10_50y": ("log10(y * 50)", [2.0, N, N, math.log10(50.0), N, N, N, math.log10(200.0), N]),
+    "exp_1000x": ("exp(x * 1000)", [N, N, N, N, N, N, 1.0, 0.0, N]),  # e^1000 is past float64
+    "abs_y": ("abs(y)", [2.0, 0.0, N, 1.0, 0.0, 1.0, 0.0, 4.0, N]),
+    "floor_x_y": ("floor(x / y)", [0.0, N, N, N, N, -1.0, N, -1.0, N]),
+    "ceil_x_y": ("CEIL(x / y)", [1.0, N, N, N, N, -1.0, N, 0.0, N]),
+    "round_x3": ("round(x / 3, 2)", [0.33, 0.67, 1.0, N, N, 0.33, 0.0, -0.67, N]),
+    "min_x_y": ("min(x, y)", [1.0, 0.0, N, N, N, -1.0, 0.0, -2.0, N]),
+    "max_x_y_0": ("max(x, y, 0)", [2.0, 2.0, N, N, N, 1.0, 0.0, 4.0, N]),
+    "clip_x": ("clip(x, 0, 2)", [1.0, 2.0, 2.0, N, N, 1.0, 0.0, 0.0, N]),
+    "coalesce_x_y": ("coalesce(x, y, 9)", [1.0, 2.0, 3.0, 1.0, 0.0, 1.0, 0.0, -2.0, 9.0]),
+    "coalesce_p": ("coalesce(p, x > 1)", [T, T, T, F, F, F, F, F, N]),
+    # x * 1e309 overflows to ±inf: a function whose result is infinite gives null, one whose is not keeps it
+    "exp_minus_inf": ("exp(-(x * 1e308 * 10))", [0.0, 0.0, 0.0, N, N, 0.0, 1.0, N, N]),
+    "max_inf": ("max(x * 1e308 * 10, 0)", [N, N, N, N, N, N, 0.0, 0.0, N]),
+    "clip_inf": ("clip(x * 1e308 * 10, 0, 1)", [1.0, 1.0, 1.0, N, N, 1.0, 0.0, 0.0, N]),
+}
+
+
+def test_expression_functions() -> None:
+    derived = "\n".join(f"  {name}: \"{text}\"" for name, (text, _) in FUNCTIONS.items())
+    scorecard = load_scorecard_text(f"""
+scorecard: functions
+version: 1
+key: id
+inputs:
+  id: {{type: string}}
+  p: {{type: bool}}
+  x: {{type: float}}
+  y: {{type: float}}
+tiers:
+  rules:
+    levels:
+      - {{tier: all}}
+derived:
+{derived}
+""")
+    results = both(scorecard, {
+        "id": pa.array([str(i) for i in range(9)]),
+        "p": pa.array([T, T, T, F, F, F, N, N, N]),
+        "x": pa.array([1.0, 2.0, 3.0, None, math.nan, 1.0, 0.0, -2.0, None]),
+        "y": pa.array([2.0, 0.0, None, 1.0, 0.0, -1.0, 0.0, 4.0, None]),
+    })
+    for name, (text, expected) in FUNCTIONS.items():
+        for side, index in (("oracle", 0), ("kernels", 1)):
+            got = [pair[index].derived[name] for pair in results]
+            assert got == expected and [type(g) for g in got] == [type(e) for e in expected], \
+                f"{side}: {text} gave {got}, expected {expected}"
+
+
 # ------------------------------------------------------------------ compiler corner cases (two known bugs)
 
 def _two_inputs(when: str) -> str:

@@ -40,7 +40,8 @@ def compile_scorecard(scorecard: Scorecard) -> Compiled:
     tiering = compile_tiering(scorecard, slots, errors, programs)
     derived = compile_derived(scorecard, slots, programs)
     plan = Plan(n_slots=np.int64(len(slots.slots)), **components, **compile_scores(scorecard, slots), **overrides,
-                **tiering, **compile_ranks(scorecard, slots), **compile_actions(scorecard, slots), **derived, **programs.plan_fields())
+                **tiering, **compile_ranks(scorecard, slots), **compile_actions(scorecard, slots), **derived, **programs.plan_fields(),
+                reason_count=np.int64(scorecard.output.computed_reasons))
     if scorecard.aggregate is not None and scorecard.aggregate.odd_count:
         errors.code(scorecard.aggregate.even_count_code)
     inputs = input_slots(scorecard, slots, errors)

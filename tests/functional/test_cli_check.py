@@ -214,6 +214,14 @@ BROKEN = [
          at="^aggregate:", says=("aggregate by 'site'", "must be 'equipment_id'")),
     case("aggregate-method", ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: mode}\n"),
          at="^aggregate:", says=("mean", "median")),
+    case("weighted-mean-without-weight", ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: weighted_mean}\n"),
+         at="^aggregate:", says=("weighted_mean needs `weight: <column>`",)),
+    case("weight-with-another-method", ("passthrough: all\n", "passthrough: all\naggregate:\n  by: equipment_id\n  score: mean\n  weight: original_value_10k\n"),
+         at="weight: original_value_10k", says=("weight applies to `score: weighted_mean` only", "combines by mean")),
+    case("weight-not-an-input", ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: weighted_mean, weight: reviewer_wt}\n"),
+         at="^aggregate:", says=("weight 'reviewer_wt' is not a declared input",)),
+    case("weight-not-numeric", ("passthrough: all\n", "passthrough: all\naggregate:\n  by: equipment_id\n  score: weighted_mean\n  weight: site\n"),
+         at="weight: site", says=("weight 'site' is a string input", "int or float")),
     # ---- overrides and actions
     case("override-only-tier-without-label", ("tier: A}", "tier: S}"), ("actions:\n", "actions:\n  S: {review_cycle: daily, owner: hq}\n"),
          at="name: direct_designation", says=("override tier 'S'", "needs its own 'label'")),
@@ -311,6 +319,9 @@ GOOD = [
     pytest.param(LEC, "lec_hazard v1: 5 inputs, 3 components, 6 tiers", id="lec-above-upto"),
     pytest.param(edit(BASE, REPLACE_LEVELS_WITH_RULES, ("      - {tier: B, label: B类设备}", "      - {tier: B, label: B类设备, when: \"score >= 40\"}")),
                  "equipment_abc v1: 6 inputs, 3 components, 3 tiers", id="rules-with-catch-all"),
+    pytest.param(edit(BASE, ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: weighted_mean, "
+                                                    "weight: original_value_10k}\n")),
+                 "equipment_abc v1: 6 inputs, 3 components, 3 tiers", id="weighted-mean"),
 ]
 
 

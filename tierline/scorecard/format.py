@@ -107,7 +107,9 @@ class ScoreSpec(_Strict):
 
 class AggregateSpec(_Strict):
     by: str
-    score: Literal["mean", "min", "max", "median"] = "mean"
+    score: Literal["mean", "weighted_mean", "min", "max", "median"] = "mean"
+    weight: str | None = Field(default=None, description="weighted_mean: the positive numeric input that weighs "
+                               "each row (Σ wᵢsᵢ / Σ wᵢ); required with weighted_mean, refused otherwise")
     odd_count: bool = False
 
 

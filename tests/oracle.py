@@ -451,12 +451,12 @@ def combine_group(scores: list[float | None], method: str, weights: list[float])
 
 
 def _combine_group(scores: list[float], method: str, weights: list[float]) -> float:
-    if method == "weighted_mean":  # Σ wᵢsᵢ / Σ wᵢ, both sums in input order
-        total, weight = weights[0] * scores[0], weights[0]
+    if method == "weighted_mean":  # Σ wᵢsᵢ / Σ wᵢ as s₁ + Σ wᵢ(sᵢ − s₁) / Σ wᵢ, both sums in input order
+        total, weight = 0.0, weights[0]
         for w, x in zip(weights[1:], scores[1:]):
-            total += w * x
+            total += w * (x - scores[0])
             weight += w
-        return total / weight
+        return scores[0] + total / weight
     if method == "mean":
         total = scores[0]
         for x in scores[1:]:  # in input order, as the kernel adds them

@@ -8,7 +8,8 @@ Rows are scored one by one, grouped by the key, their scores combined, then tier
    (`<weight>:not_null`, `<weight>:between`, set by the scoring kernel in every validation mode).
 2. entities (`group_entities`, in the client): the valid rows grouped by key in input order (the
    partitions in input order, each partition's rows in order), each group's scores combined
-   (`tierline.kernels.aggregate`, which adds a mean's terms in that order), and every entity tiered by the same fused kernel
+   (`tierline.kernels.aggregate`, which adds a mean's terms in that order: the same rows give
+   the same bits however the register is split into files, partitions and workers), and every entity tiered by the same fused kernel
    with its group's scores and override filled in. An entity is invalid when its group breaks
    `odd_count` (`<key>:even_count`) or its tiering fails; all its rows are then quarantined with
    the entity's errors.

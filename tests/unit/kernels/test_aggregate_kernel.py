@@ -2,7 +2,7 @@
 
 Per group: its size, its first row, the earliest override (in the scorecard's order) that held
 for any of its rows, and each score combined over its rows by mean (added in input order), weighted
-mean (Σ wᵢsᵢ and Σ wᵢ added in input order, divided once), min, max or median (the mean of the two
+mean (s₁ + Σ wᵢ(sᵢ − s₁) / Σ wᵢ, both sums added in input order, divided once), min, max or median (the mean of the two
 middle values for an even count); a null score makes its group's score null.
 """
 
@@ -28,11 +28,11 @@ def combine(values: list[float], method: int, weights: list[float]) -> float:
     if any(math.isnan(value) for value in values):
         return math.nan
     if method == WEIGHTED_MEAN:
-        total, weight = weights[0] * values[0], weights[0]
+        total, weight = 0.0, weights[0]
         for w, value in zip(weights[1:], values[1:]):
-            total += w * value
+            total += w * (value - values[0])
             weight += w
-        return total / weight
+        return values[0] + total / weight
     if method == MEDIAN:
         ordered = sorted(values)
         middle = len(ordered) // 2
@@ -140,9 +140,18 @@ def test_worked_weighted_mean() -> None:
 
 def test_weighted_mean_adds_in_input_order() -> None:
     """The same rows in another order give another last bit: the kernel keeps the rows' order."""
-    weights, values = [0.1, 0.7, 0.2], [3.0, 3.0, 3.0]
+    weights, values = [0.1, 0.7, 0.2], [3.0, 1.0, 2.0]
     forward, *_ = kernel_groups([0, 0, 0], [values], [-1] * 3, WEIGHTED_MEAN, weights)
     backward, *_ = kernel_groups([0, 0, 0], [values[::-1]], [-1] * 3, WEIGHTED_MEAN, weights[::-1])
     assert forward == [[combine(values, WEIGHTED_MEAN, weights)]]
     assert backward == [[combine(values[::-1], WEIGHTED_MEAN, weights[::-1])]]
-    assert forward != backward  # 2.9999999999999996 and 3.0000000000000004
+    assert forward != backward  # 1.4000000000000001 and 1.4
+
+
+@pytest.mark.parametrize("score", [90.0, 85.0, 80.0, 3.0, 0.1])
+def test_a_panel_that_agrees_gets_its_score_exactly(score: float) -> None:
+    """Σ wᵢsᵢ / Σ wᵢ of five 90s weighted 0.35, 0.3, 0.15, 1.1, 0.7 is 90.00000000000001; a
+    unanimous panel at a cut-off must not change tier by it."""
+    weights = [0.35, 0.3, 0.15, 1.1, 0.7]
+    combined, *_ = kernel_groups([0] * 5, [[score] * 5], [-1] * 5, WEIGHTED_MEAN, weights)
+    assert combined == [[score]]

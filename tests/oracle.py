@@ -497,6 +497,8 @@ def evaluate_aggregate(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> t
         _, scores, errors = score_values(scorecard, values)
         env: dict[str, Value] = {name: as_value(value) for name, value in values.items()}
         env.update(scores)
+        if is_null(row.get(scorecard.key)):  # a row without a key belongs to no entity
+            errors.add(aggregate.key_null_code)
         own.append(errors)
         row_scores.append(scores)
         row_overrides.append(override_of(scorecard, env))

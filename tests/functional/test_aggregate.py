@@ -403,3 +403,18 @@ def test_explain_shows_each_weight_and_the_weighted_mean(tmp_path: Path, capsys:
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["weight"] for r in records] == [2.0, 1.0, -1.0, 1.0]
     assert records[0]["entity"] == {"rows": 3, "scores": {"score": 78.75}} and records[0]["tier"] == "B"
+
+
+def test_a_row_without_a_key_is_quarantined_even_without_validation(tmp_path: Path) -> None:
+    """`required` on the key is a suite check, which `--validation off` skips; a row without a key
+    still belongs to no entity, so it is quarantined with `<key>:not_null` in every mode."""
+    rows = [{"project_id": key, "reviewer": "R1", "reviewer_weight": 1.0, "quality": 70.0, "risk": "low"}
+            for key in ("P1", None, "P1")]
+    table = pa.Table.from_pylist([{**row, "serial": i} for i, row in enumerate(rows)])
+    write_register(table, tmp_path / "register", files=1, row_group_size=2)
+    for validation in ("off", "fast"):
+        out = tmp_path / validation
+        run(RunOptions(scorecard=str(write_scorecard(tmp_path / "panel.yaml", PANEL)), inputs=[str(tmp_path / "register")],
+                       output=str(out), period="p", validation=validation, max_invalid_fraction=1.0, progress=False))
+        assert [(r["project_id"], r["rows"]) for r in _read(out / "period=p")] == [("P1", 2)]
+        assert [(r["serial"], r["errors"]) for r in _read(out / "_quarantine" / "period=p")] == [(1, ["project_id:not_null"])]

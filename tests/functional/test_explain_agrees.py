@@ -118,7 +118,7 @@ def explained_fields(record: dict) -> dict:
 CASES = [
     ("loan_five_class", "fast"), ("loan_five_class", "off"), ("loan_five_class", "gx"),
     ("equipment_abc", "fast"), ("customer_top5", "fast"), ("equipment_matrix", "fast"),
-    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"),
+    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"), ("lec_hazard", "off"), ("project_grade", "off"),
 ]
 
 

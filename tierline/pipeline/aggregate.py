@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierline.kernels import opcodes as op
-from tierline.kernels.errorbits import code_mask, word_of
+from tierline.kernels.errorbits import code_mask, set_error_rows, word_of
 from tierline.compiler import Compiled, quantile_limits
 from tierline.pipeline.encode import Evaluation, run_kernel, tier_values
 from tierline.scorecard.model import TieringKind
@@ -53,6 +53,15 @@ def rows_compiled(compiled: Compiled) -> Compiled:
 def entities_compiled(compiled: Compiled) -> Compiled:
     """The plan that tiers entities: scores and overrides come from the group."""
     return replace(compiled, plan=compiled.plan._replace(given_scores=np.bool_(True)))
+
+
+def mark_keyless_rows(compiled: Compiled, table: pa.Table, errors: np.ndarray) -> None:
+    """`<key>:not_null` on every row without a key, whatever the validation mode: such a row belongs
+    to no entity (with `--validation off` nothing else would keep it out of the grouping)."""
+    aggregate = compiled.scorecard.aggregate
+    keyless = pc.is_null(table.column(compiled.scorecard.key), nan_is_null=True)
+    if pc.any(keyless).as_py():
+        set_error_rows(errors, compiled.error_codes.index(aggregate.key_null_code), keyless.to_numpy())
 
 
 def _score_slots(compiled: Compiled) -> np.ndarray:

@@ -224,6 +224,11 @@ class Aggregate:
         return f"{self.by}:even_count"
 
     @property
+    def key_null_code(self) -> str:
+        """A row without a key belongs to no entity: invalid in every validation mode."""
+        return f"{self.by}:not_null"
+
+    @property
     def weight_codes(self) -> tuple[str, str]:
         """A row whose weight is null, or not a positive finite number, cannot be averaged: its codes."""
         return f"{self.weight}:not_null", f"{self.weight}:between"

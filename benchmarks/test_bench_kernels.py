@@ -45,7 +45,7 @@ def arrays(compiled, encoded) -> KernelArrays:
         points=np.empty((len(compiled.scorecard.components), n)),
         tier=np.empty(n, dtype=np.int16),
         override=np.empty(n, dtype=np.int16),
-        reasons=np.empty((3, n), dtype=np.int16),
+        reasons=np.empty((int(compiled.plan.reason_count), n), dtype=np.int16),  # `reasons: {count}`
         errors=np.zeros((compiled.n_error_words, n), dtype=np.uint64),
         from_score=np.zeros(n, dtype=np.bool_),
     )

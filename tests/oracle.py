@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
-from tierline.scorecard.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
+from tierline.scorecard.expressions import Binary, Call, InList, IsNull, Literal_, Name, Node, Unary
 from tierline.scorecard.model import Axis, Component, LevelTiering, MatrixTiering, QuantileTiering, Scorecard, Score
 from tierline.scorecard.ranges import Range
 
@@ -100,6 +100,8 @@ def component_points(component: Component, x: Any) -> tuple[float | None, str | 
         for key, points in component.map_points:
             if same_value(key, x):
                 return points, None
+        if component.other is not None:  # every value the map does not list
+            return component.other, None
         return None, f"{component.input}:unmapped"
     if component.method == "bands":
         for rng, points in component.bands:  # the first listed band holding x
@@ -119,6 +121,7 @@ def largest_points(scorecard: Scorecard, component: Component) -> float | None:
     possible = [] if component.missing is None else [component.missing]
     if component.method == "map":
         possible += [points for _, points in component.map_points]
+        possible += [] if component.other is None else [component.other]
     elif component.method == "bands":
         possible += [points for _, points in component.bands]
     elif component.method == "linear":
@@ -174,6 +177,8 @@ def combine(score: Score, points: Mapping[str, float | None]) -> float | None:
         acc = -math.inf
         for w, p in terms:
             acc = max(acc, w * p)
+    if score.base is not None:  # only a sum has one: after combining, before rounding
+        acc += score.base
     if score.round is not None:
         acc = round_half_away(acc, score.round)
     return None if math.isnan(acc) else acc
@@ -222,6 +227,8 @@ def evaluate_expression(node: Node, env: Mapping[str, Value]) -> Value:
         if operand is None:
             return None
         return (not operand) if node.op == "not" else -operand
+    if isinstance(node, Call):
+        return call_value(node, [evaluate_expression(arg, env) for arg in node.args])
     if isinstance(node, InList):
         operand = evaluate_expression(node.operand, env)
         if operand is None:
@@ -258,6 +265,36 @@ def evaluate_expression(node: Node, env: Mapping[str, Value]) -> Value:
     if node.op == "!=":
         return not same_value(left, right)
     return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[node.op]
+
+
+_DOMAIN = {"sqrt": lambda x: x >= 0, "ln": lambda x: x > 0, "log10": lambda x: x > 0}
+_ONE_ARGUMENT = {"abs": abs, "sqrt": math.sqrt, "exp": math.exp, "ln": math.log, "log10": math.log10,
+                 "floor": math.floor, "ceil": math.ceil}
+
+
+def call_value(node: Call, args: list[Value]) -> Value:
+    """SPEC §2.4's functions: null in, null out (coalesce: its first non-null argument); null
+    outside the domain (sqrt of a negative, ln and log10 of x <= 0) and for a result that is not
+    a finite number. min and max read left to right and keep the first of equals, as Python's do."""
+    if node.function == "coalesce":
+        return next((arg for arg in args if arg is not None), None)
+    if any(arg is None for arg in args):
+        return None
+    x = args[0]
+    try:
+        if node.function in _ONE_ARGUMENT:
+            if not _DOMAIN.get(node.function, lambda _: True)(x):
+                return None
+            result = float(_ONE_ARGUMENT[node.function](x))
+        elif node.function == "round":
+            result = round_half_away(x, node.args[1].value)  # type: ignore[union-attr, arg-type]
+        elif node.function == "clip":
+            result = min(max(x, args[1]), args[2])
+        else:
+            result = (min if node.function == "min" else max)(args)
+    except OverflowError:  # exp past float64; floor or ceil of an infinity
+        return None
+    return result if math.isfinite(result) else None
 
 
 def holds(node: Node, env: Mapping[str, Value]) -> bool:
@@ -353,7 +390,10 @@ def rule_tier(scorecard: Scorecard, env: Mapping[str, Value], errors: set[str]) 
 
 
 def reasons_for(scorecard: Scorecard, scores: set[str], points: Mapping[str, float | None]) -> list[str]:
-    """Up to three components of `scores` with a positive weighted shortfall, largest first, ties in component order."""
+    """Up to `reasons: {count}` components of `scores` with a positive weighted shortfall, largest
+    first, ties in component order; none when `output: {reasons: false}`."""
+    if not scorecard.output.reasons:
+        return []
     shortfalls = []
     for component in (c for c in scorecard.components if c.score in scores):
         top = largest_points(scorecard, component)
@@ -363,7 +403,7 @@ def reasons_for(scorecard: Scorecard, scores: set[str], points: Mapping[str, flo
         if shortfall > 0:
             shortfalls.append((shortfall, component.name))
     shortfalls.sort(key=lambda pair: -pair[0])  # stable: ties keep component order
-    return [name for _, name in shortfalls[:3]]
+    return [name for _, name in shortfalls[:scorecard.output.reason_count]]
 
 
 # ------------------------------------------------------------------ the row

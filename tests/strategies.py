@@ -42,6 +42,7 @@ BOUNDS = st.one_of(
     st.floats(-1000, 1000, allow_nan=False, allow_infinity=False),
 )
 NUMBER_LITERALS = st.one_of(st.integers(-5, 100), st.sampled_from((0, 0.5, 2.5, 0.1, -1.5) + HUGE))
+FUNCTIONS = ("abs", "sqrt", "exp", "ln", "log10", "floor", "ceil", "round", "min", "max", "clip", "coalesce")
 TIER_CODES = ("A", "B", "C", "D", "E")
 OVERRIDE_TIERS = (("X", "重大风险"), ("Y", "special"))
 AXIS_LEVELS = ("low", "mid", "high")
@@ -142,8 +143,8 @@ def _cuts(draw, count: int, near: list[float]) -> list[float]:
 
 
 def _draw_input(draw, index: int, kind: str) -> _Input:
-    name = {"int": "n", "float": "x", "bool": "flag", "string": "s", "category_text": "kind",
-            "category_int": "grade"}[kind] + str(index)
+    prefix = {"int": "n", "float": "x", "bool": "flag", "string": "s", "category_text": "kind", "category_int": "grade"}[kind]
+    name = draw(st.sampled_from((prefix, prefix.upper()))) + str(index)
     spec: dict[str, Any] = {"type": "category" if kind.startswith("category") else kind}
     source = _Input(name, kind, spec)
     if kind in ("int", "float"):
@@ -229,6 +230,8 @@ def _draw_component(draw, name: str, inputs: list[_Input], combine: str, points:
         keys = source.domain if draw(st.booleans()) else draw(
             st.lists(st.sampled_from(source.domain), min_size=1, max_size=len(source.domain), unique=True))
         component["map"] = {key: draw(st.sampled_from(points)) for key in keys}
+        if draw(st.integers(0, 2)) == 0:  # the points of every value the map does not list
+            component["other"] = draw(st.sampled_from(points))
     elif method == "bands":
         cuts = _cuts(draw, draw(st.integers(0, 4)), _finite(source.numbers))
         open_below, open_above = draw(st.booleans()), draw(st.booleans())
@@ -255,9 +258,12 @@ def _draw_score(draw, inputs: list[_Input], first_component: int) -> dict[str, A
     rounding = draw(st.sampled_from((None, None, None, 0, 1, 2, 3, 12)))
     if rounding is not None:
         score["round"] = rounding
+    if combine == "sum" and draw(st.integers(0, 2)) == 0:
+        score["base"] = draw(st.sampled_from(POINTS))
     # a few point values shared by all components make equal shortfalls (reasons' ties) common
     points = tuple(draw(st.lists(st.sampled_from(POINTS), min_size=1, max_size=3))) if draw(st.booleans()) else POINTS
-    score["components"] = [_draw_component(draw, f"c{first_component + i}", inputs, combine, points) for i in range(count)]
+    names = [draw(st.sampled_from(("c", "C", "_c"))) + str(first_component + i) for i in range(count)]  # case-sensitive
+    score["components"] = [_draw_component(draw, name, inputs, combine, points) for name in names]
     return score
 
 
@@ -290,8 +296,11 @@ class _Expressions:
     def number(self, depth: int) -> str:
         draw = self.draw
         names = self._of("number")
-        options = ["literal"] * 2 + ["name"] * 4 * bool(names) + ["null"] + ["arithmetic"] * 4 * (depth > 0) + ["negate"] * (depth > 0)
+        options = (["literal"] * 2 + ["name"] * 4 * bool(names) + ["null"]
+                   + ["arithmetic"] * 4 * (depth > 0) + ["negate", "call", "call"] * (depth > 0))
         choice = draw(st.sampled_from(options))
+        if choice == "call":
+            return self.call(depth - 1)
         if choice == "literal":
             return self.number_literal()
         if choice == "name":
@@ -303,6 +312,19 @@ class _Expressions:
         op = draw(st.sampled_from(("+", "-", "*", "/")))
         return f"({self.number(depth - 1)}) {op} ({self.number(depth - 1)})"
 
+    def call(self, depth: int) -> str:
+        """A number from one of SPEC §2.4's functions, its name in either case."""
+        draw = self.draw
+        function = draw(st.sampled_from(FUNCTIONS))
+        args = [self.number(depth) for _ in range(draw(st.integers(2, 3)) if function in ("min", "max", "coalesce") else 1)]
+        if function == "exp" and draw(st.booleans()):
+            args = [f"({args[0]}) / 72.13"]  # a PD's scale: fewer overflows, more values to compare
+        elif function == "round":
+            args.append(str(draw(st.integers(0, 12))))
+        elif function == "clip":
+            args += [_number_text(bound) for bound in sorted(draw(st.lists(NUMBER_LITERALS, min_size=2, max_size=2)))]
+        return f"{function.upper() if draw(st.integers(0, 4)) == 0 else function}({', '.join(args)})"
+
     def _no_column_pair(self, left: str, right: str, op: str) -> bool:
         return NAME_EQUALS_NAME or op not in ("==", "!=") or not (left in self.names and right in self.names)
 
@@ -311,7 +333,7 @@ class _Expressions:
         numbers, bools, texts = self._of("number"), self._of("bool"), self._of("text")
         options = (["literal", "compare", "compare", "in_number", "is_null"] + ["bool_name"] * 2 * bool(bools)
                    + ["text_equal", "in_text"] * bool(texts) + ["in_bool", "bool_equal"] * bool(bools)
-                   + ["not", "and", "or", "and", "or"] * (depth > 0))
+                   + ["not", "and", "or", "and", "or", "coalesce"] * (depth > 0))
         choice = draw(st.sampled_from(options))
         sub = max(depth - 1, 0)
         if choice == "literal":
@@ -371,6 +393,8 @@ class _Expressions:
             return f"{operand} {word} {self._keyword('null')}"
         if choice == "not":
             return f"{self._keyword('not')} ({self.boolean(sub)})"
+        if choice == "coalesce":
+            return f"coalesce({self.boolean(sub)}, {self.boolean(sub)})"
         return f"({self.boolean(sub)}) {self._keyword(choice)} ({self.boolean(sub)})"
 
 
@@ -605,6 +629,11 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
         names[f"der{index}"] = (kind, [])
     if derived:
         doc["derived"] = derived
+
+    if draw(st.integers(0, 2)) == 0:
+        doc["output"] = {"points": draw(st.booleans()), "reasons": draw(st.booleans())}
+    if doc.get("output", {}).get("reasons", True) and draw(st.booleans()):
+        doc["reasons"] = {"count": draw(st.integers(1, 10))}
 
     yaml_text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=200)
     scorecard = load_scorecard_text(yaml_text)

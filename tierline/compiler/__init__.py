@@ -43,7 +43,8 @@ def compile_scorecard(scorecard: Scorecard) -> Compiled:
     derived = compile_derived(scorecard, slots, programs)
     aggregate = compile_aggregate(scorecard, slots, errors)
     plan = Plan(n_slots=np.int64(len(slots.slots)), **components, **compile_scores(scorecard, slots), **overrides,
-                **tiering, **compile_actions(scorecard, slots), **derived, **aggregate, **programs.plan_fields())
+                **tiering, **compile_actions(scorecard, slots), **derived, **aggregate, **programs.plan_fields(),
+                reason_count=np.int64(scorecard.output.computed_reasons))
     inputs = input_slots(scorecard, slots, errors)
     return Compiled(scorecard=scorecard, plan=plan, input_slots=inputs, slot_names=tuple(slots.slots),
                     error_codes=errors.names, action_vocabularies=action_vocabularies(scorecard, slots))

@@ -28,6 +28,7 @@ class Plan(NamedTuple):
     comp_method: np.ndarray
     comp_weight: np.ndarray
     comp_missing: np.ndarray  # NaN: a null input is invalid
+    comp_other: np.ndarray  # map: the points of a value it does not list; NaN: such a value is invalid
     comp_max: np.ndarray  # NaN: gives no reason
     comp_score: np.ndarray
     comp_table_start: np.ndarray  # C+1 offsets into the table arrays
@@ -43,6 +44,7 @@ class Plan(NamedTuple):
     score_slot: np.ndarray
     score_combine: np.ndarray
     score_round: np.ndarray  # -1: no rounding
+    score_base: np.ndarray  # added to a sum before rounding (0: none)
     # overrides
     override_program: np.ndarray
     override_tier: np.ndarray
@@ -71,6 +73,7 @@ class Plan(NamedTuple):
     error_ambiguous: np.int64
     error_no_scale: np.int64
     reason_mask: np.ndarray  # per score: its components give reasons for an axis tier
+    reason_count: np.int64  # reasons per row (the rows of the `reasons` array); 0: none are computed
     quantile_tier: np.ndarray  # quantiles: tier index of each quantile, in order
     quantile_desc: np.bool_  # a larger value ranks better
     # actions and derived

@@ -53,8 +53,9 @@ def _add_table(tables: _PointsTables, component: Component, slots: SlotTable) ->
 
 
 def _value_error(component: Component, errors: ErrorTable) -> int:
-    """The code of a value the component has no points for; linear and value components take any."""
-    if component.method == "map":
+    """The code of a value the component has no points for; linear and value components, and a
+    map with `other`, take any."""
+    if component.method == "map" and component.other is None:
         return errors.code(f"{component.input}:unmapped")
     if component.method == "bands":
         return errors.code(f"{component.input}:out_of_bands")
@@ -79,6 +80,7 @@ def compile_components(scorecard: Scorecard, slots: SlotTable, errors: ErrorTabl
         "comp_method": i64([_METHODS[c.method] for c in components]),
         "comp_weight": f64([c.weight for c in components]),
         "comp_missing": f64([math.nan if c.missing is None else c.missing for c in components]),
+        "comp_other": f64([math.nan if c.other is None else c.other for c in components]),
         "comp_max": f64([math.nan if c.max_points is None else c.max_points for c in components]),
         "comp_score": i64([score_index[c.score] for c in components]),
         "comp_table_start": i64(tables.start),
@@ -92,9 +94,11 @@ def compile_components(scorecard: Scorecard, slots: SlotTable, errors: ErrorTabl
 
 
 def compile_scores(scorecard: Scorecard, slots: SlotTable) -> PlanFields:
+    """`base` is 0 where none is given: only a sum adds it, and x + 0.0 is x for every sum."""
     scores = scorecard.scores
     return {
         "score_slot": i64([slots.slots[s.name] for s in scores]),
         "score_combine": i64([_COMBINES[s.combine] for s in scores]),
         "score_round": i64([-1 if s.round is None else s.round for s in scores]),
+        "score_base": f64([0.0 if s.base is None else s.base for s in scores]),
     }

@@ -14,7 +14,7 @@ import numpy as np
 
 from tierline.compiler.arrays import PlanFields, f64, i64
 from tierline.kernels import opcodes as op
-from tierline.scorecard.expressions import Binary, InList, IsNull, Literal_, Name, Node, Unary
+from tierline.scorecard.expressions import Binary, Call, InList, IsNull, Literal_, Name, Node, Unary
 from tierline.scorecard.model import Expression
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 _BINARY = {"+": op.ADD, "-": op.SUB, "*": op.MUL, "/": op.DIV, "==": op.EQ, "!=": op.NE, "<": op.LT,
            "<=": op.LE, ">": op.GT, ">=": op.GE, "and": op.AND, "or": op.OR}
+_UNARY_FUNCTION = {"abs": op.ABS, "sqrt": op.SQRT, "exp": op.EXP, "ln": op.LN, "log10": op.LOG10,
+                   "floor": op.FLOOR, "ceil": op.CEIL}
+_CHAIN = {"min": op.MIN2, "max": op.MAX2, "coalesce": op.COALESCE2}
 
 
 def constant(value: Any) -> float:
@@ -48,6 +51,9 @@ def text_literals(node: Node) -> list[tuple[str, str]]:
         found += text_literals(node.operand)
     elif isinstance(node, (Unary, IsNull)):
         found += text_literals(node.operand)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            found += text_literals(arg)
     return found
 
 
@@ -113,11 +119,32 @@ class ProgramBuilder:
             return top
         if isinstance(node, InList):
             return self.emit_in_list(node, height)
+        if isinstance(node, Call):
+            return self.emit_call(node, height)
         assert isinstance(node, Binary)
         top_left = self.emit(node.left, height, _column_of(node.right))
         top_right = self.emit(node.right, height + 1, _column_of(node.left))
         self.push(_BINARY[node.op])
         return max(top_left, top_right)
+
+    def emit_call(self, node: Call, height: int) -> int:
+        """A function: its arguments, then its op; min, max and coalesce fold their arguments left
+        to right two at a time, and clip(x, lo, hi) is min(max(x, lo), hi). Only the whole call's
+        result is made finite-or-null, so that max(x, lo) may pass an infinite x on to min."""
+        top = self.emit(node.args[0], height)
+        if node.function in _UNARY_FUNCTION:
+            self.push(_UNARY_FUNCTION[node.function])
+            return top
+        if node.function == "round":
+            self.push(op.ROUND, int(node.args[1].value))  # type: ignore[union-attr, arg-type]  # a checked int literal
+            return top
+        steps = [op.MAX2, op.MIN2] if node.function == "clip" else [_CHAIN[node.function]] * (len(node.args) - 1)
+        for arg, step in zip(node.args[1:], steps):
+            top = max(top, self.emit(arg, height + 1))
+            self.push(step)
+        if node.function != "coalesce":  # coalesce passes a value through, it computes none
+            self.push(op.FINITE)
+        return top
 
     def emit_in_list(self, node: InList, height: int) -> int:
         """`x in (...)`: the items go to `set_values`, a null item as a flag (it matches a null x)."""

@@ -10,7 +10,8 @@ Outputs (allocated by the caller):
 - tier[row]: index into the tier table, -1 when none; override[row]: override index or -1 (read,
   not written, when `plan.given_scores`: aggregated entities arrive with their group's scores in
   the score slots and their group's override)
-- reasons[k, row]: up to three component indexes, largest weighted shortfall first, -1 pads
+- reasons[k, row]: up to `plan.reason_count` component indexes (the array's rows), largest
+  weighted shortfall first, -1 pads; with `reason_count` 0 (no reasons column) none are computed
 - errors[word, row]: bit `code` of the error-code table set for every check the row failed
 """
 
@@ -84,8 +85,8 @@ def _components(plan, values, points, errors, start, end):
             result = np.nan
             if method == MAP:
                 found = _find_key(plan.table_lo, first, last, x)
-                if found >= 0:
-                    result = plan.table_points[found]
+                # a value it does not list (a text outside the vocabulary is -1) takes `other`, NaN if none
+                result = plan.table_points[found] if found >= 0 else plan.comp_other[c]
             elif method == BANDS:
                 for b in range(first, last):
                     if _in_range(x, plan.table_lo[b], plan.table_lo_incl[b], plan.table_hi[b], plan.table_hi_incl[b], 1.0):
@@ -158,6 +159,8 @@ def _combine(plan, values, points, start, end):
                 continue
             if combine == MEAN:
                 acc = acc / weights
+            elif combine == SUM:
+                acc += plan.score_base[s]  # base points: after combining, before rounding
             if decimals >= 0:
                 acc = round_half_away(acc, decimals)
             values[slot, i] = acc
@@ -334,7 +337,8 @@ def score_partition(plan, values, points, tier, override, reasons, errors, popul
             _quantiles(plan, values, tier, errors, from_score, population, limits, start, end)
         elif plan.tiering == RULES:
             _rules(plan, values, tier, errors, stack, conditions, start, end)
-        _reasons(plan, points, tier, from_score, reasons, start, end)
+        if plan.reason_count > 0:  # the lean profile (`output: {reasons: false}`) skips them
+            _reasons(plan, points, tier, from_score, reasons, start, end)
         for a in range(plan.action_slot.shape[0]):
             slot = plan.action_slot[a]
             for i in range(start, end):

@@ -188,7 +188,7 @@ def run_kernel(compiled: Compiled, values: np.ndarray, override: np.ndarray | No
         points=np.empty((len(compiled.scorecard.components), n)),
         tier=np.empty(n, dtype=np.int16),
         override=np.empty(n, dtype=np.int16) if override is None else override.astype(np.int16),
-        reasons=np.empty((3, n), dtype=np.int16),
+        reasons=np.empty((int(compiled.plan.reason_count), n), dtype=np.int16),
         errors=np.zeros((compiled.n_error_words, n), dtype=np.uint64),
     )
     score_partition(compiled.plan, values, evaluation.points, evaluation.tier, evaluation.override,

@@ -1,7 +1,8 @@
 """Turn one partition's kernel results into the output tables of SPEC §4 (vectorised Arrow).
 
 Scored rows: passthrough columns, scores, `points_<component>`, tier_rank, tier_label, override,
-reasons, action and derived columns, scorecard, scorecard_version, run_id. Invalid rows go to the
+reasons, action and derived columns, scorecard, scorecard_version, run_id (`output: {points: false}`
+leaves out the points columns, `output: {reasons: false}` the reasons column). Invalid rows go to the
 quarantine unchanged, plus `errors` (list<string>, in error-table order).
 """
 
@@ -20,8 +21,8 @@ from tierline.scorecard.columns import (
 )
 
 _ACTION_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
-_TIER_FIELDS = [pa.field(TIER_RANK, pa.int16()), pa.field(TIER_LABEL, pa.string()),
-                pa.field(OVERRIDE, pa.string()), pa.field(REASONS, pa.list_(pa.string()))]
+_TIER_FIELDS = [pa.field(TIER_RANK, pa.int16()), pa.field(TIER_LABEL, pa.string()), pa.field(OVERRIDE, pa.string())]
+_REASONS_FIELD = pa.field(REASONS, pa.list_(pa.string()))
 _RUN_FIELDS = [pa.field(SCORECARD, pa.string()), pa.field(SCORECARD_VERSION, pa.int32()),
                pa.field(RUN_ID, pa.string())]
 
@@ -37,8 +38,8 @@ def output_schema(compiled: Compiled, passthrough_schema: pa.Schema) -> pa.Schem
     if sc.aggregate is not None:
         fields.append(pa.field(GROUP_ROWS, pa.int64()))
     fields += [pa.field(s.output_column, pa.float64()) for s in sc.scores]
-    fields += [pa.field(c.output_column, pa.float64()) for c in sc.components]
-    fields += _TIER_FIELDS
+    fields += [pa.field(c.output_column, pa.float64()) for c in sc.components if sc.output.points]
+    fields += _TIER_FIELDS + ([_REASONS_FIELD] if sc.output.reasons else [])
     fields += [pa.field(a.name, _ACTION_TYPES[a.type]) for a in sc.actions]
     fields += [pa.field(d.name, pa.bool_() if d.expression.type == "bool" else pa.float64()) for d in sc.derived]
     fields += _RUN_FIELDS
@@ -100,7 +101,7 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
     slot = compiled.slot_of
     for score in sc.scores:
         columns.append(_float_column(evaluation.values[slot[score.name], rows]))
-    for c in range(len(sc.components)):
+    for c in range(len(sc.components) if sc.output.points else 0):
         columns.append(_float_column(evaluation.points[c, rows]))
     tier_index = pa.array(tiers.astype(np.int32))
     columns.append(pa.array((tiers + 1).astype(np.int16)))  # the tier table is in rank order
@@ -108,7 +109,8 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
     override = evaluation.override[rows]
     override_names = pa.array([o.name for o in sc.overrides] or [""], type=pa.string())
     columns.append(override_names.take(pa.array(override.astype(np.int32), mask=override < 0)))
-    columns.append(_list_of_names(evaluation.reasons[:, rows], [c.name for c in sc.components]))
+    if sc.output.reasons:
+        columns.append(_list_of_names(evaluation.reasons[:, rows], [c.name for c in sc.components]))
     for action in sc.actions:
         columns.append(pa.array(list(action.values), type=_ACTION_TYPES[action.type]).take(tier_index))
     for derived in sc.derived:

@@ -80,4 +80,18 @@ def check_register(compiled: Compiled, files: Sequence[InputFile]) -> list[str]:
             raise InputError(
                 f"{first.path}: column {name!r} clashes with an output column of the same name; "
                 "list passthrough columns in the scorecard without it")
+    _refuse_case_clashes(first.path, passthrough, generated)
     return passthrough
+
+
+def _refuse_case_clashes(path: str, passthrough: list[str], generated: set[str]) -> None:
+    """DuckDB, Spark and Hive read column names case-insensitively: two output columns whose names
+    differ only in case are one column to them (the scorecard's own are checked when it loads)."""
+    seen = {name.lower(): name for name in sorted(generated)}
+    for name in passthrough:
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise InputError(
+                f"{path}: column {name!r} differs only in case from the output column {other!r}; DuckDB, Spark "
+                "and Hive read column names case-insensitively and could not tell them apart: list passthrough "
+                "columns in the scorecard without one of them")

@@ -11,6 +11,7 @@ from tierline.scorecard.model import (
     ActionColumn,
     Aggregate,
     Derived,
+    Output,
     Score,
     Scorecard,
     Tier,
@@ -66,7 +67,9 @@ class Builder(TieringBuilder):
         if not column.isidentifier():
             self.add(path, f"{what} must be an identifier (letters, digits, _) so expressions can name it")
             return False
-        holder = self.claim(column, what)
+        if not self.check_keyword(column, what, path):
+            return False
+        holder = self.claim(column, what, path)
         if column in self.inputs or column in self.score_names:
             kind = "an input" if column in self.inputs else "a score"
             self.add(path, f"{what} has the name of {kind}; expressions could not tell them apart")
@@ -140,6 +143,47 @@ class Builder(TieringBuilder):
             self.add(path, f"weight {quote(raw.weight)} is a {self.inputs[raw.weight].type} input; "
                      "a weight must be an int or float input")
 
+    def build_output(self) -> Output:
+        spec = self.spec
+        if spec.reasons is not None and not spec.output.reasons:
+            self.add(("reasons",), "reasons: {count} sizes the reasons column, which output: {reasons: false} "
+                     "leaves out; drop one of the two")
+        count = 3 if spec.reasons is None else spec.reasons.count
+        return Output(points=spec.output.points, reasons=spec.output.reasons, reason_count=count)
+
+    def claim_score_columns(self, scores: tuple[Score, ...], output: Output) -> None:
+        """The score columns, and the points columns when written (their names are checked in build_scores)."""
+        for score in scores:
+            score_path: Path_ = ("score",) if self.spec.score is not None else ("scores", score.name)
+            self.claim(score.output_column, f"the column of score {quote(score.name)}", score_path)
+            for index, component in enumerate(score.components if output.points else ()):
+                self.claim(component.output_column, f"the points column of component {quote(component.name)}",
+                           score_path + ("components", index, "name"))
+                if component.output_column in self.inputs:
+                    self.add(("inputs", component.output_column), f"input {quote(component.output_column)} has the name "
+                             f"of the points column of component {quote(component.name)}")
+            if score.output_column in self.inputs and score.output_column != score.name:  # else said already
+                self.add(("inputs", score.output_column), f"input {quote(score.output_column)} has the name of the "
+                         f"column of score {quote(score.name)}")
+
+    def check_case_clashes(self, passthrough: Any) -> None:
+        """DuckDB, Spark and Hive read column names case-insensitively: two output columns whose names
+        differ only in case (components `l` and `L` write points_l and points_L) are one to them."""
+        # the reserved columns (they have no line) first, so that a clash is reported at the user's column
+        reserved = [(column, holder, ()) for column, holder in self.columns.items() if column not in self.column_paths]
+        claimed = [(column, self.columns[column], path) for column, path in self.column_paths.items()]
+        if passthrough == "all":
+            passed = [(name, "a passed-through input", ("inputs", name)) for name in self.inputs]
+        else:
+            passed = [(name, "a passthrough column", ("passthrough", i)) for i, name in enumerate(passthrough)]
+        first: dict[str, tuple[str, str]] = {}
+        for column, holder, path in reserved + passed + claimed:
+            seen, seen_holder = first.setdefault(column.lower(), (column, holder))
+            if seen != column:
+                self.add(path, f"{holder} writes {quote(column)}, which differs only in case from {quote(seen)} "
+                         f"({seen_holder}); DuckDB, Spark and Hive read column names case-insensitively, so "
+                         "readers could not tell the two apart: rename one")
+
     def build(self) -> Scorecard | None:
         spec = self.spec
         inputs = self.build_inputs()
@@ -150,24 +194,17 @@ class Builder(TieringBuilder):
             return None  # overrides and actions name tiers: checking them now would only echo this
         tiers = self.build_tier_table(produced)
         overrides = self.build_overrides(tiers)
-        for score in scores:  # their names are checked in build_scores; these are the columns they write
-            self.claim(score.output_column, f"the column of score {quote(score.name)}")
-            for component in score.components:
-                self.claim(component.output_column, f"the points column of component {quote(component.name)}")
-                if component.output_column in self.inputs:
-                    self.add(("inputs", component.output_column), f"input {quote(component.output_column)} has the name "
-                             f"of the points column of component {quote(component.name)}")
-            if score.output_column in self.inputs and score.output_column != score.name:  # else said already
-                self.add(("inputs", score.output_column), f"input {quote(score.output_column)} has the name of the "
-                         f"column of score {quote(score.name)}")
+        output = self.build_output()
+        self.claim_score_columns(scores, output)
         actions = self.build_actions(tiers)
         derived = self.build_derived(actions)
         passthrough = self.build_passthrough()
+        self.check_case_clashes(passthrough)
         if tiering is None or self.problems.errors:
             return None
         return Scorecard(
             name=spec.scorecard, version=spec.version, key=spec.key, inputs=inputs, scores=scores,
             tiers=tiers, tiering=tiering, overrides=overrides, actions=actions, derived=derived,
             passthrough=passthrough, description=spec.description, expectations=spec.expectations,
-            aggregate=aggregate, source=self.source, sha256=self.sha256,
+            aggregate=aggregate, output=output, source=self.source, sha256=self.sha256,
         )

@@ -8,7 +8,7 @@ import math
 
 
 from tierline.scorecard import format as fmt
-from tierline.scorecard.expressions import ExpressionError, Name, ValueType, check_types, parse_expression
+from tierline.scorecard.expressions import KEYWORDS, ExpressionError, Name, ValueType, check_types, parse_expression
 from tierline.scorecard.model import (
     RESERVED_COLUMNS,
     Component,
@@ -30,14 +30,16 @@ class ComponentBuilder:
         self.sha256 = sha256
         self.inputs: dict[str, Input] = {}
         self.score_names: list[str] = []
-        # every output column named so far (SPEC §4) → what writes it, for clash messages
+        # every output column named so far (SPEC §4) → what writes it, for clash messages, and where
         self.columns: dict[str, str] = {name: "a column tierline writes" for name in sorted(RESERVED_COLUMNS)}
+        self.column_paths: dict[str, Path_] = {}
 
-    def claim(self, column: str, holder: str) -> str | None:
+    def claim(self, column: str, holder: str, path: Path_ = ()) -> str | None:
         """Name output column `column` after `holder`; return what already holds that name, if anything."""
         if column in self.columns:
             return self.columns[column]
         self.columns[column] = holder
+        self.column_paths[column] = path
         return None
 
     def add(self, path: Path_, message: str) -> None:
@@ -46,11 +48,18 @@ class ComponentBuilder:
     def line(self, path: Path_) -> int:
         return line_at(self.problems.document, path) or 0
 
+    def check_keyword(self, name: str, what: str, path: Path_) -> bool:
+        """A name expressions read must not be one of their keywords, which match in any case."""
+        if name.lower() not in KEYWORDS:
+            return True
+        self.add(path, f"{what} {quote(name)} is an expression keyword ({', '.join(sorted(KEYWORDS))}, in any case); "
+                 "expressions could not name it: rename it")
+        return False
+
     def build_inputs(self) -> tuple[Input, ...]:
         for name, raw in self.spec.inputs.items():
             path = ("inputs", name)
-            if not name.isidentifier():
-                self.add(path, f"input name {quote(name)} must be an identifier (letters, digits, _) so expressions can name it")
+            self.check_keyword(name, "input name", path)  # the pattern itself is the format's
             if name in RESERVED_COLUMNS:
                 self.add(path, f"input name {quote(name)} is reserved for an output column")
             values = tuple(raw.values) if raw.values is not None else None
@@ -106,11 +115,16 @@ class ComponentBuilder:
         scores: list[Score] = []
         component_names: set[str] = set()
         for name, raw, path, column in named:
-            if not name.isidentifier() or name in RESERVED_COLUMNS:
-                self.add(path, f"score name {quote(name)} must be an identifier and not a reserved column name")
-            if name in self.inputs:
+            if name in RESERVED_COLUMNS:
+                self.add(path, f"score name {quote(name)} is reserved for an output column")
+            elif name in self.inputs:
                 self.add(path, f"score name {quote(name)} is also an input name; expressions could not tell them apart")
+            else:
+                self.check_keyword(name, "score name", path)
             self.score_names.append(name)
+            if raw.base is not None and raw.combine != "sum":
+                self.add(path + ("base",), f"'base' is added to a sum (a credit card's base points); this score "
+                         f"combines by {raw.combine}: use combine: sum or drop 'base'")
             components = []
             for index, raw_component in enumerate(raw.components):
                 component = self.build_component(raw_component, name, raw.combine, path + ("components", index))
@@ -118,8 +132,9 @@ class ComponentBuilder:
                     self.add(path + ("components", index, "name"), f"component name {quote(component.name)} is used twice")
                 component_names.add(component.name)
                 components.append(component)
-            scores.append(Score(name=name, combine=raw.combine, components=tuple(components),
-                                round=raw.round, output_column=column, line=self.line(path)))
+            scores.append(Score(name=name, combine=raw.combine, components=tuple(components), round=raw.round,
+                                output_column=column, line=self.line(path),
+                                base=None if raw.base is None else float(raw.base)))
         return tuple(scores)
 
     def build_component(self, raw: fmt.ComponentSpec, score: str, combine: str, path: Path_) -> Component:
@@ -135,6 +150,8 @@ class ComponentBuilder:
         input_type = spec.type if spec else None
         common = dict(name=raw.name, input=raw.input, score=score, weight=weight, missing=missing, line=self.line(path))
         possible: list[float] = [] if missing is None else [missing]
+        if raw.other is not None and raw.map is None:
+            self.add(path + ("other",), "'other' gives the points of the values a map does not list; it needs 'map'")
         if raw.map is not None:
             if input_type in ("float", "date", "timestamp"):
                 self.add(path + ("map",), f"'map' needs a category, bool, int or string input; {quote(raw.input)} is {input_type}")
@@ -148,7 +165,10 @@ class ComponentBuilder:
                     self.add(path + ("map", key), f"map key {quote(key)} is not a {spec.type} like input {quote(raw.input)}")
                 points.append((key, float(value)))
             possible += [p for _, p in points]
-            return Component(method="map", map_points=tuple(points), max_points=max(possible), **common)
+            other = None if raw.other is None else float(raw.other)
+            if other is not None:
+                possible.append(other)  # a value the map does not list reaches it: it counts for reasons
+            return Component(method="map", map_points=tuple(points), other=other, max_points=max(possible), **common)
         if input_type is not None and input_type not in ("int", "float"):
             self.add(path + ("input",), f"bands, linear and value need an int or float input; {quote(raw.input)} is {input_type}")
         if raw.bands is not None:

@@ -12,11 +12,14 @@ Grammar, loosest binding first::
     sum     := product (("+"|"-") product)*
     product := unary (("*"|"/") unary)*
     unary   := "-" unary | atom
-    atom    := number | 'text' | "text" | true | false | null | name | "(" expr ")"
+    atom    := number | 'text' | "text" | true | false | null | call | name | "(" expr ")"
+    call    := function "(" expr ("," expr)* ")"
 
-Nothing else exists: a name followed by `(` or `.` is refused (no calls, no attributes), and the
-text is never handed to Python's `eval`. Keywords are case-insensitive. Evaluation, with SQL
-three-valued logic, happens in the kernels (`tierline.kernels.expressions`) and in the test oracle.
+Nothing else exists: the functions are the fixed list in `FUNCTIONS` (a name is a function only
+when `(` follows it, so a column may be called `exp`), a `.` is refused (no attributes), and the
+text is never handed to Python's `eval`. Keywords and function names are case-insensitive.
+Evaluation, with SQL three-valued logic, happens in the kernels (`tierline.kernels.expressions`)
+and in the test oracle.
 
 Bounded (`tierline.scorecard.limits`): the text's length, its terms (names and literals), each number
 literal (at most MAX_NUMBER_CHARS characters and a finite float64), the nesting of parentheses,
@@ -87,7 +90,22 @@ class IsNull:
     column: int
 
 
-Node = Union[Literal_, Name, Unary, Binary, InList, IsNull]
+@dataclass(frozen=True)
+class Call:
+    function: str  # one of FUNCTIONS, lower case
+    args: tuple["Node", ...]
+    column: int  # of the function name
+    end: int  # the column after its closing parenthesis: text[column - 1:end - 1] is the call
+
+
+Node = Union[Literal_, Name, Unary, Binary, InList, IsNull, Call]
+
+# function → (fewest, most) arguments; None: any number. SPEC §2.4's fixed list, nothing else.
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "abs": (1, 1), "sqrt": (1, 1), "exp": (1, 1), "ln": (1, 1), "log10": (1, 1), "floor": (1, 1),
+    "ceil": (1, 1), "round": (2, 2), "min": (2, None), "max": (2, None), "clip": (3, 3), "coalesce": (2, None),
+}
+MAX_ROUND_DECIMALS = 12  # as a score's `round` (SPEC §2.2): the same rounding, the same bound
 
 KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
 _OPERATOR_WORDS = {"and", "or", "not", "in", "is"}  # keywords that are not values (terms)
@@ -330,7 +348,7 @@ class _Parser:
         if token.kind == "name":
             self._advance()
             if self._at("op", "("):
-                raise ExpressionError(f"calls are not allowed ({token.text}(...))", token.column)
+                return self._call(token)
             return Name(token.text, token.column)
         if self._at("op", "("):
             self._descend(self._advance())
@@ -339,6 +357,26 @@ class _Parser:
             self.nesting -= 1
             return node
         raise ExpressionError(f"expected a value but found {self._describe()}", token.column)
+
+
+    def _call(self, name: _Token) -> Node:
+        function = name.text.lower()
+        if function not in FUNCTIONS:
+            raise ExpressionError(f"unknown function {quote(name.text)}; the functions are {', '.join(FUNCTIONS)}",
+                                  name.column)
+        self._descend(self._advance())
+        args = [self._or()]
+        while self._at("op", ","):
+            self._advance()
+            args.append(self._or())
+        end = self._expect("op", ")").column + 1
+        self.nesting -= 1
+        fewest, most = FUNCTIONS[function]
+        if len(args) < fewest or (most is not None and len(args) > most):
+            wanted = f"{fewest}" if fewest == most else f"at least {fewest}"
+            raise ExpressionError(f"{function} takes {wanted} argument{'s' * (wanted != '1')}, not {len(args)}",
+                                  name.column)
+        return self._node(Call(function, tuple(args), name.column, end), *args)
 
 
 def parse_expression(text: str) -> Node:
@@ -351,17 +389,26 @@ def parse_expression(text: str) -> Node:
     return _Parser(text).parse()
 
 
+def children(node: Node) -> tuple[Node, ...]:
+    """The operands of a node, in reading order."""
+    if isinstance(node, (Unary, InList, IsNull)):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    return node.args if isinstance(node, Call) else ()
+
+
 def names_in(node: Node) -> list[Name]:
     """Every column name an expression reads, in reading order."""
     if isinstance(node, Name):
         return [node]
-    if isinstance(node, Unary):
-        return names_in(node.operand)
-    if isinstance(node, Binary):
-        return names_in(node.left) + names_in(node.right)
-    if isinstance(node, (InList, IsNull)):
-        return names_in(node.operand)
-    return []
+    return [name for child in children(node) for name in names_in(child)]
+
+
+def calls_in(node: Node) -> list[Call]:
+    """Every function call in an expression, inner calls before the call they are arguments of."""
+    inner = [call for child in children(node) for call in calls_in(child)]
+    return inner + [node] if isinstance(node, Call) else inner
 
 
 def literal_type(value: object) -> ValueType:
@@ -394,6 +441,8 @@ def check_types(node: Node, type_of: Callable[[Name], ValueType]) -> ValueType:
     if isinstance(node, IsNull):
         check_types(node.operand, type_of)
         return "bool"
+    if isinstance(node, Call):
+        return _check_call(node, [check_types(arg, type_of) for arg in node.args])
     if isinstance(node, InList):
         operand = check_types(node.operand, type_of)
         if operand == "time":
@@ -428,6 +477,34 @@ def check_types(node: Node, type_of: Callable[[Name], ValueType]) -> ValueType:
             raise ExpressionError(f"'{node.op}' does not apply to text; use == != or in", node.column)
     if left == "bool" and node.op not in ("==", "!="):
         raise ExpressionError(f"'{node.op}' does not apply to true/false values", node.column)
-    if left == "time" and not (isinstance(node.left, Name) and isinstance(node.right, Name)):
+    if left == "time" and not all(isinstance(side, (Name, Call)) for side in (node.left, node.right)):
         raise ExpressionError("dates and timestamps compare with other date/timestamp columns only", node.column)
     return "bool"
+
+
+def _check_call(node: Call, types: list[ValueType]) -> ValueType:
+    """The type of a call: numbers in, a number out; `coalesce` takes and gives one type."""
+    if node.function == "coalesce":
+        kinds = set(types) - {"null"}
+        if len(kinds) > 1:
+            raise ExpressionError(f"coalesce needs arguments of one type, not {' and '.join(sorted(kinds))}", node.column)
+        if kinds == {"text"}:
+            # each text column has its own codes (its vocabulary): a mix of two cannot be compared
+            raise ExpressionError("coalesce does not take text; compare each text column with its literals instead",
+                                  node.column)
+        return kinds.pop() if kinds else "null"
+    for position, kind in enumerate(types, 1):
+        if kind not in ("number", "null"):
+            raise ExpressionError(f"{node.function} takes numbers; argument {position} is {kind}", node.column)
+    if node.function == "round":
+        decimals = node.args[1]
+        if not (isinstance(decimals, Literal_) and type(decimals.value) is int
+                and 0 <= decimals.value <= MAX_ROUND_DECIMALS):
+            raise ExpressionError(f"round's second argument is the number of decimals: a whole number literal "
+                                  f"0 to {MAX_ROUND_DECIMALS}", decimals.column)
+    if node.function == "clip":
+        lo, hi = node.args[1], node.args[2]
+        if (isinstance(lo, Literal_) and isinstance(hi, Literal_) and None not in (lo.value, hi.value)
+                and lo.value > hi.value):  # type: ignore[operator]
+            raise ExpressionError(f"clip's lower bound {lo.value} is above its upper bound {hi.value}", lo.column)
+    return "number"

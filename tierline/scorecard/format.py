@@ -27,7 +27,10 @@ Number = Annotated[Union[int, float], AfterValidator(_fits_int64)]
 Scalar = Union[bool, int, float, str, None]
 InputType = Literal["string", "int", "float", "bool", "category", "date", "timestamp"]
 TIER_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
-NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Inputs, components, scores, ranks, derived columns and overrides: case-sensitive (`L`, `E`, `C`).
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SCORECARD_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 class _Strict(BaseModel):
@@ -84,6 +87,7 @@ class ComponentSpec(_Strict):
     bands: list[BandSpec] | None = Field(default=None, min_length=1)
     linear: LinearSpec | None = None
     value: Literal[True] | None = None
+    other: Number | None = Field(default=None, description="with map: the points of every value the map does not list")
     weight: Number = 1
     missing: Union[Literal["invalid"], Number] = "invalid"
     description: str | None = None
@@ -102,7 +106,19 @@ class ComponentSpec(_Strict):
 class ScoreSpec(_Strict):
     combine: Literal["sum", "mean", "product", "min", "max"] = "sum"
     components: list[ComponentSpec] = Field(min_length=1)
+    base: Number | None = Field(default=None, description="sum only: a constant added after combining, before round")
     round: Annotated[int, Field(ge=0, le=12)] | None = None
+
+
+class ReasonsSpec(_Strict):
+    count: Annotated[int, Field(ge=1, le=10, strict=True)] = Field(default=3, description="components in `reasons`")
+
+
+class OutputSpec(_Strict):
+    """The optional column groups of a scored row (SPEC §4)."""
+
+    points: bool = Field(default=True, description="write the points_<component> columns")
+    reasons: bool = Field(default=True, description="write (and compute) the reasons column")
 
 
 class AggregateSpec(_Strict):
@@ -202,19 +218,21 @@ class ScorecardSpec(_Strict):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
 
-    scorecard: str = Field(pattern=NAME_PATTERN, description="scorecard id")
+    scorecard: str = Field(pattern=SCORECARD_ID_PATTERN, description="scorecard id")
     version: Annotated[int, Field(ge=1, le=INT32_MAX, strict=True)]  # written as int32 into every row
     description: str | None = None
     key: str = Field(description="entity id column; must be unique in the register")
-    inputs: dict[str, InputSpec] = Field(min_length=1)
+    inputs: dict[Name, InputSpec] = Field(min_length=1)
     passthrough: Union[Literal["all"], list[str]] = "all"
     score: ScoreSpec | None = None
-    scores: dict[str, ScoreSpec] | None = Field(default=None, min_length=1)
+    scores: dict[Name, ScoreSpec] | None = Field(default=None, min_length=1)
     aggregate: AggregateSpec | None = None
     overrides: list[OverrideSpec] = Field(default_factory=list)
     tiers: TiersSpec
     actions: dict[str, dict[str, Scalar]] | None = None
-    derived: dict[str, str] | None = None
+    derived: dict[Name, str] | None = None
+    reasons: ReasonsSpec | None = None
+    output: OutputSpec = Field(default_factory=OutputSpec)
     expectations: str | None = Field(default=None, description="extra GX suite JSON, merged")
 
 

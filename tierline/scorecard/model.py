@@ -65,6 +65,7 @@ class Component:
     map_points: tuple[tuple[Scalar, float], ...] = ()
     bands: tuple[tuple[Range, float], ...] = ()
     linear: tuple[float, float, float, float] | None = None  # x0, x1, y0, y1
+    other: float | None = None  # map: the points of a value it does not list; None: such a value is invalid
     max_points: float | None = None  # the largest possible points, for reasons; None gives none
     line: int = 0
 
@@ -81,6 +82,7 @@ class Score:
     round: int | None = None
     output_column: str = columns.DEFAULT_SCORE_COLUMN
     line: int = 0
+    base: float | None = None  # sum only: added after combining, before round
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,21 @@ class Aggregate:
 
 
 @dataclass(frozen=True)
+class Output:
+    """The optional columns of a scored row (SPEC §4 `output:`), and how many components
+    `reasons` holds (`reasons: {count}`). Without the reasons column no reasons are computed."""
+
+    points: bool = True
+    reasons: bool = True
+    reason_count: int = 3
+
+    @property
+    def computed_reasons(self) -> int:
+        """How many reasons the kernel finds per row: 0 when the column is not written."""
+        return self.reason_count if self.reasons else 0
+
+
+@dataclass(frozen=True)
 class Scorecard:
     name: str
     version: int
@@ -250,6 +267,7 @@ class Scorecard:
     description: str | None = None
     expectations: str | None = None
     aggregate: Aggregate | None = None
+    output: Output = Output()
     source: str = "<scorecard>"
     sha256: str = ""
 

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from pydantic import ValidationError
 
 from tierline.errors import ScorecardError
+from tierline.scorecard.format import NAME_PATTERN
 from tierline.scorecard.limits import INT32_MAX, quote
 from tierline.scorecard.yamlload import LocatedDict, LocatedList
 
@@ -111,6 +112,9 @@ def pydantic_problems(error: ValidationError, problems: Problems) -> None:
             message = item["msg"].removeprefix("Value error, ")
             if kind == "string_pattern_mismatch" and path and path[-1] == "tier":
                 message = f"tier code {quote(item['input'])} must match ^[A-Za-z0-9_-]{{1,32}}$ (letters, digits, _ and -)"
+            elif kind == "string_pattern_mismatch" and item["ctx"]["pattern"] == NAME_PATTERN:
+                message = (f"name {quote(item['input'])} must match {NAME_PATTERN} (ASCII letters, digits and _, "
+                           "not starting with a digit), so that expressions and SQL can name it as written")
             elif kind == "string_pattern_mismatch":
                 message = f"{quote(item['input'])} must match {item['ctx']['pattern']}"
             elif kind == "literal_error":

@@ -35,6 +35,7 @@ from tierline.pipeline.inputs import read_partition, resolve_inputs
 from tierline.pipeline.outputs import error_lists
 from tierline.pipeline.partitions import Partition, plan_partitions
 from tierline.pipeline.register import check_register
+from tierline.tools.calls import call_values, expressions_with_calls
 from tierline.tools.summary import unwrapped
 from tierline.pipeline.passes import UniqueStrategy, learn_register, unique_strategy
 from tierline.pipeline.task import Shared, validated
@@ -195,8 +196,11 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
     `key` is the row's key value, `input` and `row` (0-based, in that file) say which row; `quarantined` and `errors` (the codes
     of its `errors` column in the quarantine) what run does with it; for a scored row `tier`,
     `label`, `rank`, `override`, `reasons`, and the action and derived values of its output row
-    (null for a quarantined one, whose `override` is still the one that held). `scores` (by output
-    column) and `points` (by component) are the row's own. An aggregating scorecard's row adds
+    (null for a quarantined one, whose `override` is still the one that held; `reasons` is null too
+    with `output: {reasons: false}`); `calls`: for each condition or derived column that calls
+    functions ("override <name>", "rule <n> (<tier>)", "derived <name>"), each call's text and value
+    (null for a quarantined row). `scores` (by output column), `points` (by component) and `other`
+    (the components whose map gave the row its `other` points) are the row's own. An aggregating scorecard's row adds
     `entity`: the group's `rows` and combined `scores`, whose tier the row's fields then show; a
     weighted mean's row adds its own `weight` (null when it has none).
     """
@@ -237,7 +241,20 @@ def _scores_and_points(compiled: Compiled, evaluation: Evaluation, i: int) -> di
     slot = compiled.slot_of
     scorecard = compiled.scorecard
     return {"scores": {s.output_column: _number(float(evaluation.values[slot[s.name], i])) for s in scorecard.scores},
-            "points": {c.name: _number(float(evaluation.points[n, i])) for n, c in enumerate(scorecard.components)}}
+            "points": {c.name: _number(float(evaluation.points[n, i])) for n, c in enumerate(scorecard.components)},
+            "other": [c.name for n, c in enumerate(scorecard.components) if took_other(compiled, evaluation, n, i)]}
+
+
+def took_other(compiled: Compiled, evaluation: Evaluation, c: int, i: int) -> bool:
+    """Whether component `c` gave row `i` its map's `other` points: the input holds a value the map
+    does not list. Read as the kernel reads it, from the encoded value and the compiled map keys."""
+    component = compiled.scorecard.components[c]
+    if component.other is None:
+        return False
+    plan = compiled.plan
+    x = float(evaluation.values[compiled.slot_of[component.input], i])
+    keys = plan.table_lo[plan.comp_table_start[c]:plan.comp_table_start[c + 1]]
+    return not math.isnan(x) and not bool(np.any(keys == x))
 
 
 def _outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[str]) -> dict[str, Any]:
@@ -246,18 +263,24 @@ def _outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: list[st
     record: dict[str, Any] = {"quarantined": bool(errors), "errors": errors,
                               "override": scorecard.overrides[o].name if o >= 0 else None,
                               "tier": None, "label": None, "rank": None, "reasons": None, "actions": None,
-                              "derived": None}
+                              "derived": None, "calls": None}
     t = int(evaluation.tier[i])
     if errors or t < 0:
         return record
     slot = compiled.slot_of
     tier = scorecard.tiers[t]
     record.update(tier=tier.code, label=tier.label, rank=tier.rank,
-                  reasons=[scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0],
+                  reasons=_reasons(scorecard, evaluation, i) if scorecard.output.reasons else None,
                   actions={a.name: a.values[t] for a in scorecard.actions},
                   derived={d.name: _derived_value(d, float(evaluation.values[slot[d.name], i]))
-                           for d in scorecard.derived})
+                           for d in scorecard.derived},
+                  calls={where: {c.text: c.value for c in call_values(compiled, expression, evaluation.values, i)}
+                         for where, expression in expressions_with_calls(scorecard)})
     return record
+
+
+def _reasons(scorecard: Any, evaluation: Evaluation, i: int) -> list[str]:
+    return [scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0]
 
 
 def _derived_value(derived: Any, value: float) -> float | bool | None:
@@ -293,11 +316,16 @@ def _points_table(compiled: Compiled, rows: pa.Table, evaluation: Evaluation, in
         table.add_column(column, justify="right" if column in ("points", "weight", "weighted") else "left")
     for n, i in enumerate(indexes):
         record = {name: rows.column(name)[i].as_py() for name in scorecard.input_names}
+        row = [str(first_row + n)] if columns[0] == "row" else []
         for c, component in enumerate(scorecard.components):
             points = float(evaluation.points[c, i])
+            shown = _format(points) + (" (other)" if took_other(compiled, evaluation, c, i) else "")
             cells = [component.score, component.name, component.input, escape(repr(record[component.input])),
-                     _format(points), f"{component.weight:g}", _format(points * component.weight)]
-            table.add_row(*([str(first_row + n)] if columns[0] == "row" else []), *cells)
+                     shown, f"{component.weight:g}", _format(points * component.weight)]
+            table.add_row(*row, *cells)
+        for score in scorecard.scores:
+            if score.base is not None:  # added to the sum of the weighted points, before rounding
+                table.add_row(*row, score.name, "base", "", "", "", "", _format(score.base))
         if columns[0] == "row":
             for score in scorecard.scores:
                 table.add_row(str(first_row + n), score.name, f"({score.combine})", "", "",
@@ -308,8 +336,9 @@ def _points_table(compiled: Compiled, rows: pa.Table, evaluation: Evaluation, in
 def _print_scores(compiled: Compiled, evaluation: Evaluation, i: int, console: Console, how: str = "") -> None:
     slot = compiled.slot_of
     for score in compiled.scorecard.scores:
+        base = "" if score.base is None or how else f" + base {score.base:g}"  # an entity's: the rows' mean
         rounding = "" if score.round is None else f", round {score.round}"
-        console.print(f"{score.output_column} ({how or score.combine}{rounding}) = "
+        console.print(f"{score.output_column} ({how or score.combine}{base}{rounding}) = "
                       f"{_format(float(evaluation.values[slot[score.name], i]))}")
 
 
@@ -325,8 +354,11 @@ def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: l
     elif t >= 0:
         tier = scorecard.tiers[t]
         console.print(f"tier: [bold]{tier.code}[/] {escape(tier.label)} (rank {tier.rank})")
-        reasons = [scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0]
-        console.print(f"reasons: {', '.join(reasons) if reasons else 'none'}")
+        if scorecard.output.reasons:
+            reasons = _reasons(scorecard, evaluation, i)
+            console.print(f"reasons: {', '.join(reasons) if reasons else 'none'}")
+        else:
+            console.print("reasons: not computed (output: {reasons: false})", markup=False)
         for action in scorecard.actions:
             value = action.values[t]
             console.print(f"{action.name}: {str(value).lower() if isinstance(value, bool) else value}", markup=False)
@@ -335,6 +367,17 @@ def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: l
             shown = (_format(value) if derived.expression.type != "bool" or math.isnan(value)
                      else "true" if value == 1.0 else "false")
             console.print(f"{derived.name} = {shown}  ({derived.expression.text})", markup=False)
+        _print_calls(compiled, evaluation, i, console)
+
+
+def _print_calls(compiled: Compiled, evaluation: Evaluation, i: int, console: Console) -> None:
+    """Each function call's value in the conditions and derived columns that call functions."""
+    for where, expression in expressions_with_calls(compiled.scorecard):
+        console.print(f"calls in {where}:", markup=False)
+        for call in call_values(compiled, expression, evaluation.values, i):
+            shown = (_format(call.value) if isinstance(call.value, float) or call.value is None
+                     else str(call.value).lower() if isinstance(call.value, bool) else call.value)
+            console.print(f"  {call.text} = {shown}", markup=False)
 
 
 def _row_weight_text(compiled: Compiled, evaluation: Evaluation, i: int) -> str:

@@ -1,9 +1,11 @@
 """scorecards/loan_five_class.yaml: loan five-class risk classification with provisions (seed 004).
 
-Days overdue (assumed cut-offs, lost in the source): 0 normal, 1-90 special mention, 91-180
-substandard, 181-360 doubtful, over 360 loss; a secured loan is one class better, except that loss
-stays loss; a null `secured` counts as unsecured (适度从严). Provision = balance × rate, the rates
-0% / 2% / 25% / 50% / 100% quoted from the source. Every case is graded in one register by the real
+Days overdue by security type (the assumed 脱期法 table of the rural credit cooperatives; the
+source's own table is lost): credit 1-30 special mention, 31-90 substandard, 91-180 doubtful,
+over 180 loss; guarantee and pledge 1-90 / 91-180 / 181-360 / over 360; mortgage 1-180 / 181-360 /
+361-720 / over 720. 0 days is normal, 1 day never is, whatever the security. A missing, empty or
+unknown security type is read as credit (适度从严). Provision = balance × rate, the rates 0% / 2% /
+25% / 50% / 100% quoted from the source. Every case is graded in one register by the real
 `tierline run` (and the oracle), once per module.
 """
 
@@ -23,18 +25,26 @@ LABELS = {"normal": "正常类", "special_mention": "关注类", "substandard": 
           "loss": "损失类"}
 RATES = {"normal": "0", "special_mention": "0.02", "substandard": "0.25", "doubtful": "0.5", "loss": "1"}
 
-# days_overdue → (unsecured tier, secured tier): every cut-off on both sides
+# days_overdue → tier for (credit, guarantee or pledge, mortgage): every end of every range of
+# SCHEMES.md's table, both sides
+N, SM, SUB, DBT, LOSS = TIERS
 DAYS = {
-    0: ("normal", "normal"),
-    1: ("special_mention", "normal"),
-    90: ("special_mention", "normal"),
-    91: ("substandard", "special_mention"),
-    180: ("substandard", "special_mention"),
-    181: ("doubtful", "substandard"),
-    360: ("doubtful", "substandard"),
-    361: ("loss", "loss"),        # loss stays loss, secured or not
-    5000: ("loss", "loss"),
+    0: (N, N, N),
+    1: (SM, SM, SM),              # one day overdue is never normal, whatever the security
+    30: (SM, SM, SM),
+    31: (SUB, SM, SM),
+    90: (SUB, SM, SM),
+    91: (DBT, SUB, SM),
+    180: (DBT, SUB, SM),
+    181: (LOSS, DBT, SUB),
+    360: (LOSS, DBT, SUB),
+    361: (LOSS, LOSS, DBT),
+    720: (LOSS, LOSS, DBT),
+    721: (LOSS, LOSS, LOSS),
+    5000: (LOSS, LOSS, LOSS),
 }
+# security_type as registered → its column of the table; missing, empty and unknown read as credit
+SECURITY = {"credit": 0, "guarantee": 1, "pledge": 1, "mortgage": 2, None: 0, "": 0, "lease": 0}
 # balances whose products with 0.02 / 0.25 / 0.5 are not exact in binary floating point
 # (999999.99 × 0.5 = 499999.995 lands on a half cent)
 BALANCES = ["12345.67", "0.01", "999999.99", "0"]
@@ -47,36 +57,43 @@ INVALID = {
 }
 
 
-def key(days: int, secured: bool | None, balance: str) -> str:
-    return f"L{days}-{secured}-{balance}"
+def key(days: int, security: str | None, balance: str) -> str:
+    return f"L{days}-{security}-{balance}"
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    rows = [{"loan_id": key(days, secured, balance), "days_overdue": days, "secured": secured,
-             "balance": float(balance)} for days in DAYS for secured in (False, True, None) for balance in BALANCES]
-    base = {"days_overdue": 10, "secured": False, "balance": 100.0}
+    rows = [{"loan_id": key(days, security, balance), "days_overdue": days, "security_type": security,
+             "balance": float(balance)} for days in DAYS for security in SECURITY for balance in BALANCES]
+    base = {"days_overdue": 10, "security_type": "credit", "balance": 100.0}
     rows += [{**base, "loan_id": name, **change} for name, (change, _) in INVALID.items() if name != "id null"]
     rows += [{**base, **INVALID["id null"][0]}]
     return grade(SCHEME, rows, tmp_path_factory.mktemp(SCHEME))
 
 
 @pytest.mark.parametrize("days", list(DAYS))
-@pytest.mark.parametrize("secured", [False, True, None], ids=["unsecured", "secured", "secured-null"])
-def test_days_and_security(graded: dict, days: int, secured: bool | None) -> None:
-    unsecured_tier, secured_tier = DAYS[days]
-    tier = secured_tier if secured else unsecured_tier  # null counts as unsecured (适度从严)
+@pytest.mark.parametrize("security", list(SECURITY), ids=repr)
+def test_days_and_security(graded: dict, days: int, security: str | None) -> None:
+    tier = DAYS[days][SECURITY[security]]
     for balance in BALANCES:
-        row = graded[key(days, secured, balance)]
+        row = graded[key(days, security, balance)]
         assert (row["tier"], row["tier_label"], row["tier_rank"]) == (tier, LABELS[tier], TIERS.index(tier) + 1)
         assert row["override"] is None and row["reasons"] == [] and row["errors"] == []
+        assert row["security_type"] == security  # passed through as registered; the default only grades
+
+
+def test_security_never_makes_an_overdue_loan_normal(graded: dict) -> None:
+    overdue = [row for row in graded.values() if row["tier"] is not None and row["days_overdue"] >= 1]
+    assert overdue and all(row["tier"] != "normal" for row in overdue)
+    current = [row for row in graded.values() if row["tier"] is not None and row["days_overdue"] == 0]
+    assert current and all(row["tier"] == "normal" for row in current)
 
 
 @pytest.mark.parametrize("balance", BALANCES)
 @pytest.mark.parametrize("days", list(DAYS))
 def test_provision_is_balance_times_rate_to_the_cent(graded: dict, days: int, balance: str) -> None:
-    for secured in (False, True):
-        row = graded[key(days, secured, balance)]
+    for security in SECURITY:
+        row = graded[key(days, security, balance)]
         rate = Decimal(RATES[row["tier"]])
         assert row["provision_rate"] == float(rate)
         exact = Decimal(balance) * rate
@@ -106,7 +123,18 @@ def test_invalid_rows_are_quarantined(graded: dict, case: str) -> None:
         row = graded[case]
     assert row["tier"] is None
     assert errors <= set(row["errors"])
-    assert "tier:ambiguous" not in row["errors"]  # the five rules are disjoint even on bad rows
+    assert not any(code.startswith("tier:") for code in row["errors"])  # only the check that failed
+
+
+def test_without_validation_a_negative_day_count_matches_no_class(tmp_path: Path) -> None:
+    """--validation off skips `min: 0`; every class but normal asks for at least one day overdue."""
+    rows = [{"loan_id": "negative", "days_overdue": -1, "security_type": "mortgage", "balance": 10.0},
+            {"loan_id": "null days", "days_overdue": None, "security_type": "credit", "balance": 10.0},
+            {"loan_id": "ok", "days_overdue": 31, "security_type": None, "balance": 10.0}]
+    graded = grade(SCHEME, rows, tmp_path, extra=["--validation", "off"])
+    assert graded["negative"]["tier"] is None and graded["negative"]["errors"] == ["tier:no_rule"]
+    assert graded["null days"]["tier"] is None and graded["null days"]["errors"] == ["tier:no_rule"]
+    assert graded["ok"]["tier"] == "substandard"
 
 
 def test_check_accepts_the_scorecard(capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,7 +144,7 @@ def test_check_accepts_the_scorecard(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_generated_register_runs(tmp_path: Path) -> None:
     table, scored, _ = run_generated(SCHEME, tmp_path)
-    assert {"loan_id", "days_overdue", "secured", "balance"} <= set(table.column_names)
+    assert {"loan_id", "days_overdue", "security_type", "balance"} <= set(table.column_names)
     assert set(scored.column("tier").to_pylist()) == set(TIERS)
-    assert {"loan_id", "days_overdue", "secured", "balance", "tier_rank", "tier_label", "provision_rate",
+    assert {"loan_id", "days_overdue", "security_type", "balance", "tier_rank", "tier_label", "provision_rate",
             "provision", "non_performing"} <= set(scored.column_names)

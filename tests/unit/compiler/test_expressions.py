@@ -80,3 +80,46 @@ def test_constants_and_text_literals() -> None:
     assert constant(True) == 1.0 and constant(False) == 0.0 and math.isnan(constant(None)) and constant(3) == 3.0
     assert text_literals(parse_expression("plant == 'a' or x in ['b'] or not (plant != 'c')")) == [
         ("plant", "a"), ("x", "b"), ("plant", "c")]
+
+
+def test_a_one_argument_function_is_its_argument_then_its_op() -> None:
+    builder, _ = _program("exp(x) + sqrt(y)")
+    assert builder.code == [op.PUSH_SLOT, op.EXP, op.PUSH_SLOT, op.SQRT, op.ADD]
+
+
+def test_round_carries_its_decimals_in_arg0() -> None:
+    builder, _ = _program("round(x / 3, 2)")
+    assert builder.code == [op.PUSH_SLOT, op.PUSH_CONST, op.DIV, op.ROUND]
+    assert builder.code_arg[-1] == (2, 0)
+
+
+def test_min_max_clip_fold_two_at_a_time_then_null_a_non_finite_result() -> None:
+    builder, _ = _program("min(x, y, 2)")
+    assert builder.code == [op.PUSH_SLOT, op.PUSH_SLOT, op.MIN2, op.PUSH_CONST, op.MIN2, op.FINITE]
+    assert builder.stack_depth == 2
+    builder, _ = _program("clip(x, 0, 1)")
+    assert builder.code == [op.PUSH_SLOT, op.PUSH_CONST, op.MAX2, op.PUSH_CONST, op.MIN2, op.FINITE]
+
+
+def test_coalesce_folds_without_a_finite_step() -> None:
+    builder, _ = _program("coalesce(x, y, 0)")
+    assert builder.code == [op.PUSH_SLOT, op.PUSH_SLOT, op.COALESCE2, op.PUSH_CONST, op.COALESCE2]
+
+
+def test_text_literals_inside_a_call_take_their_columns_codes() -> None:
+    text = "coalesce(plant == 'south', x > 1)"
+    assert text_literals(parse_expression(text)) == [("plant", "south")]
+    builder, _ = _program(text)
+    assert [c for code, c in zip(builder.code, builder.code_const) if code == op.PUSH_CONST][0] == 1.0
+
+
+def test_a_probability_of_default_runs_on_the_kernel() -> None:
+    builder, index = _program("1 / (1 + exp((x - 487.1) / 72.13))")
+    fields = builder.plan_fields()
+    values = np.array([[487.1, 560.0, math.nan, 1e6], [0.0] * 4, [0.0] * 4])
+    stack = np.empty((int(fields["stack_depth"]), 4))
+    out = np.empty(4)
+    run_program(fields["program_start"], fields["code"], fields["code_arg"], fields["code_const"],
+                fields["set_values"], index, values, 0, 4, stack, out)
+    assert out[0] == 0.5 and out[1] == 1 / (1 + math.exp((560.0 - 487.1) / 72.13))
+    assert math.isnan(out[2]) and math.isnan(out[3])  # null score; exp past float64: null

@@ -93,6 +93,56 @@ def test_equipment_abc_rows() -> None:
     assert [pair[1].override for pair in results[5:7]] == ["direct_designation", None]
 
 
+CREDIT_CARD = """\
+scorecard: credit_card
+version: 1
+key: id
+inputs:
+  id: {type: string}
+  purpose: {type: string}
+  owner: {type: bool}
+  term: {type: int}
+  age: {type: float}
+  income: {type: float}
+score:
+  combine: sum
+  base: 500.5
+  round: 0
+  components:
+    - {name: purpose, input: purpose, map: {car: 10, house: 20}, other: 5}
+    - {name: owner, input: owner, map: {true: 8}, other: 2, missing: 1}
+    - {name: Term, input: term, map: {12: 9, 36: 3}, other: 0}
+    - {name: age, input: age, bands: [{to: 30, points: 1}, {from: 30, points: 12}]}
+    - {name: income, input: income, linear: {from: [0, 100], to: [0, 30]}}
+reasons: {count: 5}
+tiers:
+  levels:
+    - {tier: A, from: 560}
+    - {tier: B, to: 560}
+"""
+
+
+def test_base_other_and_five_reasons() -> None:
+    """A credit card: 500.5 base points, fallback bins (`other`), five reasons (SPEC §2.2, §4)."""
+    scorecard = load_scorecard_text(CREDIT_CARD)
+    results = both(scorecard, {
+        "id": pa.array(["K0", "K1", "K2", "K3"]),
+        "purpose": pa.array(["boat", "house", None, "car"]),
+        "owner": pa.array([False, True, None, True]),
+        "term": pa.array([24, 12, 36, 7], pa.int64()),
+        "age": pa.array([25.0, 40.0, 40.0, 40.0]),
+        "income": pa.array([0.0, 100.0, 50.0, 100.0]),
+    })
+    # K0: 500.5 + other 5 + other 2 + other 0 + 1 + 0 = 508.5 → round half away: 509 → B; all five fall short
+    # K1: 500.5 + 20 + 8 + 9 + 12 + 30 = 579.5 → 580 → A, nothing short of its max
+    # K2: a null purpose has no `missing` (invalid, not `other`); owner null takes missing 1
+    # K3: 500.5 + 10 + 8 + other 0 + 12 + 30 = 560.5 → 561 → A; Term 9 short, purpose 10 short
+    check_both(results, "errors", [set(), set(), {"purpose:not_null"}, set()])
+    check_both(results, "scores", [{"score": 509.0}, {"score": 580.0}, {"score": None}, {"score": 561.0}])
+    check_both(results, "reasons", [["income", "purpose", "age", "Term", "owner"], [], [], ["purpose", "Term"]])
+    assert [r.points["owner"] for r, _ in results] == [2.0, 8.0, 1.0, 8.0]
+
+
 def test_rounding_and_scaled_levels() -> None:
     scorecard = load_scorecard_text("""
 scorecard: scaled
@@ -257,6 +307,58 @@ derived:
     })
     check_both(results, "errors", [set()] * 9)
     for name, (text, expected) in LOGIC.items():
+        for side, index in (("oracle", 0), ("kernels", 1)):
+            got = [pair[index].derived[name] for pair in results]
+            assert got == expected and [type(g) for g in got] == [type(e) for e in expected], \
+                f"{side}: {text} gave {got}, expected {expected}"
+
+
+FUNCTIONS = {  # over the rows of test_expression_null_logic (x, y, p)
+    "sqrt_x": ("sqrt(x)", [1.0, math.sqrt(2.0), math.sqrt(3.0), N, N, 1.0, 0.0, N, N]),
+    "ln_x": ("ln(x)", [0.0, math.log(2.0), math.log(3.0), N, N, 0.0, N, N, N]),
+    "log10_50y": ("log10(y * 50)", [2.0, N, N, math.log10(50.0), N, N, N, math.log10(200.0), N]),
+    "exp_1000x": ("exp(x * 1000)", [N, N, N, N, N, N, 1.0, 0.0, N]),  # e^1000 is past float64
+    "abs_y": ("abs(y)", [2.0, 0.0, N, 1.0, 0.0, 1.0, 0.0, 4.0, N]),
+    "floor_x_y": ("floor(x / y)", [0.0, N, N, N, N, -1.0, N, -1.0, N]),
+    "ceil_x_y": ("CEIL(x / y)", [1.0, N, N, N, N, -1.0, N, 0.0, N]),
+    "round_x3": ("round(x / 3, 2)", [0.33, 0.67, 1.0, N, N, 0.33, 0.0, -0.67, N]),
+    "min_x_y": ("min(x, y)", [1.0, 0.0, N, N, N, -1.0, 0.0, -2.0, N]),
+    "max_x_y_0": ("max(x, y, 0)", [2.0, 2.0, N, N, N, 1.0, 0.0, 4.0, N]),
+    "clip_x": ("clip(x, 0, 2)", [1.0, 2.0, 2.0, N, N, 1.0, 0.0, 0.0, N]),
+    "coalesce_x_y": ("coalesce(x, y, 9)", [1.0, 2.0, 3.0, 1.0, 0.0, 1.0, 0.0, -2.0, 9.0]),
+    "coalesce_p": ("coalesce(p, x > 1)", [T, T, T, F, F, F, F, F, N]),
+    # x * 1e309 overflows to ±inf: a function whose result is infinite gives null, one whose is not keeps it
+    "exp_minus_inf": ("exp(-(x * 1e308 * 10))", [0.0, 0.0, 0.0, N, N, 0.0, 1.0, N, N]),
+    "max_inf": ("max(x * 1e308 * 10, 0)", [N, N, N, N, N, N, 0.0, 0.0, N]),
+    "clip_inf": ("clip(x * 1e308 * 10, 0, 1)", [1.0, 1.0, 1.0, N, N, 1.0, 0.0, 0.0, N]),
+}
+
+
+def test_expression_functions() -> None:
+    derived = "\n".join(f"  {name}: \"{text}\"" for name, (text, _) in FUNCTIONS.items())
+    scorecard = load_scorecard_text(f"""
+scorecard: functions
+version: 1
+key: id
+inputs:
+  id: {{type: string}}
+  p: {{type: bool}}
+  x: {{type: float}}
+  y: {{type: float}}
+tiers:
+  rules:
+    levels:
+      - {{tier: all}}
+derived:
+{derived}
+""")
+    results = both(scorecard, {
+        "id": pa.array([str(i) for i in range(9)]),
+        "p": pa.array([T, T, T, F, F, F, N, N, N]),
+        "x": pa.array([1.0, 2.0, 3.0, None, math.nan, 1.0, 0.0, -2.0, None]),
+        "y": pa.array([2.0, 0.0, None, 1.0, 0.0, -1.0, 0.0, 4.0, None]),
+    })
+    for name, (text, expected) in FUNCTIONS.items():
         for side, index in (("oracle", 0), ("kernels", 1)):
             got = [pair[index].derived[name] for pair in results]
             assert got == expected and [type(g) for g in got] == [type(e) for e in expected], \

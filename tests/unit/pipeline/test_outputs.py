@@ -111,3 +111,39 @@ def test_error_lists_read_bit_k_in_word_k_over_64_in_error_table_order() -> None
     errors[1, 2] = 1  # c64
     lists = error_lists(SimpleNamespace(error_codes=codes), errors)
     assert lists.to_pylist() == [["c0", "c63", "c69"], [], ["c64"]]
+
+
+@pytest.mark.parametrize(("output", "left_out"), [
+    ("{points: false}", ["points_impact", "points_value", "points_utilisation"]),
+    ("{reasons: false}", ["reasons"]),
+    ("{points: false, reasons: false}", ["points_impact", "points_value", "points_utilisation", "reasons"]),
+    ("{points: true, reasons: true}", []),
+])
+def test_output_flags_leave_out_the_points_or_reasons_columns(output: str, left_out: list[str], compiled) -> None:
+    """SPEC §4 `output:`: the scored rows lack exactly those columns, whatever else they hold; without
+    the reasons column the kernel computes none (an empty reasons array)."""
+    lean = compile_scorecard(load_scorecard_text(SPEC_SCORECARD + f"output: {output}\n"))
+    expected = [name for name in SPEC_COLUMNS if name not in left_out]
+    assert generated_columns(lean) == expected
+    table = register()
+    evaluation = evaluate(lean, table)
+    assert evaluation.reasons.shape == (0 if "reasons" in left_out else 3, table.num_rows)
+    scored = build_outputs(lean, table, evaluation, "r", ["equipment_id"]).scored
+    assert scored.column_names == ["equipment_id", *expected]
+    full = build_outputs(compiled, table, evaluate(compiled, table), "r", ["equipment_id"]).scored
+    assert scored.equals(full.select(scored.column_names))  # the other columns are the full profile's
+
+
+def test_reasons_count_sets_how_many_reasons_a_row_carries() -> None:
+    """`reasons: {count: n}`: up to n components, largest weighted shortfall first (SPEC §4)."""
+    table = register()
+    counts = {}
+    for count in (1, 2, 3, 10):
+        wide = compile_scorecard(load_scorecard_text(SPEC_SCORECARD + f"reasons: {{count: {count}}}\n"))
+        evaluation = evaluate(wide, table)
+        assert evaluation.reasons.shape == (count, table.num_rows)
+        scored = build_outputs(wide, table, evaluation, "r", ["equipment_id"]).scored
+        counts[count] = dict(zip(scored.column("equipment_id").to_pylist(), scored.column("reasons").to_pylist()))
+    assert counts[1]["E0"] == ["impact"] and counts[2]["E0"] == ["impact", "value"]
+    assert counts[10] == counts[3]  # three components: never more than three reasons
+    assert all(counts[n][key] == counts[10][key][:n] for n in (1, 2, 3) for key in counts[10])

@@ -131,3 +131,19 @@ def test_a_column_named_errors_clashes_with_the_quarantine(compiled) -> None:
 def test_a_passthrough_column_must_not_clash_with_an_output_column(name: str, compiled) -> None:
     with pytest.raises(InputError, match=f"column '{name}' clashes with an output column"):
         check_register(compiled, [input_file(SPEC_SCHEMA.append(pa.field(name, pa.string())))])
+
+
+@pytest.mark.parametrize(("name", "other"), [("Score", "score"), ("POINTS_VALUE", "points_value"), ("Tier", "tier"),
+                                              ("SITE", "site")])
+def test_a_passthrough_column_must_not_differ_only_in_case_from_another_output_column(name: str, other: str,
+                                                                                       compiled) -> None:
+    """DuckDB, Spark and Hive fold column names: `Score` beside `score` is one column to them."""
+    with pytest.raises(InputError, match=f"column '{name}' differs only in case from the output column '{other}'"):
+        check_register(compiled, [input_file(SPEC_SCHEMA.append(pa.field(name, pa.string())))])
+
+
+def test_columns_a_scorecard_does_not_write_are_no_clash() -> None:
+    """`output: {points: false}` writes no points columns: the register may hold one of their names."""
+    lean = compile_scorecard(load_scorecard_text(SPEC_SCORECARD + "output: {points: false, reasons: false}\n"))
+    schema = SPEC_SCHEMA.append(pa.field("points_value", pa.float64())).append(pa.field("Reasons", pa.string()))
+    assert check_register(lean, [input_file(schema)]) == schema.names

@@ -14,6 +14,7 @@ import tierline.scorecard.expressions as expressions
 from tierline.errors import ScorecardError
 from tierline.scorecard.expressions import (
     Binary,
+    Call,
     ExpressionError,
     InList,
     IsNull,
@@ -21,6 +22,7 @@ from tierline.scorecard.expressions import (
     Name,
     Node,
     Unary,
+    calls_in,
     check_types,
     names_in,
     parse_expression,
@@ -41,6 +43,8 @@ def show(node: Node) -> str:
     if isinstance(node, InList):
         items = ", ".join(repr(item.value) for item in node.items)
         return f"({'not in' if node.negated else 'in'} {show(node.operand)} [{items}])"
+    if isinstance(node, Call):
+        return f"{node.function}({', '.join(show(arg) for arg in node.args)})"
     assert isinstance(node, IsNull)
     return f"({'is not null' if node.negated else 'is null'} {show(node.operand)})"
 
@@ -156,6 +160,31 @@ def test_columns_are_one_based() -> None:
         ("a", 1), ("b", 5), ("c", 10), ("a", 14)]
 
 
+# ---------------------------------------------------------------- function calls
+
+
+@pytest.mark.parametrize(("text", "tree"), [
+    ("1 / (1 + exp((score - 487.1) / 72.13))", "(/ 1 (+ 1 exp((/ (- score 487.1) 72.13))))"),
+    ("EXP(a) + Ln(b)", "(+ exp(a) ln(b))"),
+    ("min(a, b + 1, -c) * 2", "(* min(a, (+ b 1), (neg c)) 2)"),
+    ("round(max(a, b), 2)", "round(max(a, b), 2)"),
+    ("coalesce(a, b, 0) > 1 or flag", "(or (> coalesce(a, b, 0) 1) flag)"),
+    ("clip(abs(x), 0, 1)", "clip(abs(x), 0, 1)"),
+    ("exp + ln * round", "(+ exp (* ln round))"),  # a function's name without '(' is a column
+    ("exp(exp) + Exp", "(+ exp(exp) Exp)"),
+])
+def test_calls(text: str, tree: str) -> None:
+    assert parsed(text) == tree
+
+
+def test_a_call_knows_its_span_and_its_inner_calls_come_first() -> None:
+    text = "1 + max(sqrt(a), floor(b))"
+    calls = calls_in(parse_expression(text))
+    assert [text[c.column - 1:c.end - 1] for c in calls] == ["sqrt(a)", "floor(b)", "max(sqrt(a), floor(b))"]
+    assert all(isinstance(c, Call) for c in calls)
+    assert [n.name for n in names_in(parse_expression(text))] == ["a", "b"]
+
+
 # ---------------------------------------------------------------- syntax errors
 
 
@@ -164,9 +193,18 @@ def test_columns_are_one_based() -> None:
     ("   ", 1, "empty"),
     ("a ==", 5, "expected a value but found the end"),
     ("a = 1", 3, "write '=='"),
-    ("len(a)", 1, "calls are not allowed"),
-    ("__import__('os')", 1, "calls are not allowed"),
-    ("a and eval('1')", 7, "calls are not allowed"),
+    ("len(a)", 1, "unknown function 'len'; the functions are abs, sqrt, exp"),
+    ("__import__('os')", 1, "unknown function '__import__'"),
+    ("a and eval('1')", 7, "unknown function 'eval'"),
+    ("exp(a", 6, "expected ')'"),
+    ("exp()", 5, "expected a value but found ')'"),
+    ("min(a,, b)", 7, "expected a value but found ','"),
+    ("exp(a, b)", 1, "exp takes 1 argument, not 2"),
+    ("min(a)", 1, "min takes at least 2 arguments, not 1"),
+    ("1 + clip(a, b)", 5, "clip takes 3 arguments, not 2"),
+    ("round(a)", 1, "round takes 2 arguments, not 1"),
+    ("coalesce(a)", 1, "coalesce takes at least 2 arguments, not 1"),
+    ("exp.a", 4, "attributes are not allowed"),
     ("a.b", 2, "attributes are not allowed"),
     ("x.__class__", 2, "attributes are not allowed"),
     ("os.system('ls')", 3, "attributes are not allowed"),
@@ -251,6 +289,16 @@ def type_of(text: str) -> str:
     ("null", "null"),
     ("t", "text"),
     ("d", "time"),
+    ("abs(n) + sqrt(m) + exp(n) + ln(m) + log10(n) + floor(m) + ceil(n)", "number"),
+    ("round(n, 0) + round(m, 12) + round(null, 2)", "number"),
+    ("min(n, m, 1) + max(n, null) + clip(n, 0, 1) + clip(n, m, 2)", "number"),
+    ("coalesce(n, m, 0)", "number"),
+    ("coalesce(b, false)", "bool"),
+    ("coalesce(n > 1, null)", "bool"),
+    ("coalesce(d, e)", "time"),
+    ("coalesce(d, e) < e", "bool"),
+    ("coalesce(null, null)", "null"),
+    ("exp(null)", "number"),
 ])
 def test_types_that_fit(text: str, kind: str) -> None:
     assert type_of(text) == kind
@@ -274,6 +322,20 @@ def test_types_that_fit(text: str, kind: str) -> None:
     ("d > '2024-01-01'", 3, "cannot compare time with text"),
     ("d == n", 3, "cannot compare time with number"),
     ("n > 1 and nowhere", 11, "unknown name 'nowhere'"),
+    ("exp(b)", 1, "exp takes numbers; argument 1 is bool"),
+    ("1 + max(n, t)", 5, "max takes numbers; argument 2 is text"),
+    ("abs(d)", 1, "abs takes numbers; argument 1 is time"),
+    ("round(n, m)", 10, "round's second argument is the number of decimals: a whole number literal 0 to 12"),
+    ("round(n, 2.0)", 10, "a whole number literal"),
+    ("round(n, -1)", 10, "a whole number literal"),
+    ("round(n, 13)", 10, "a whole number literal"),
+    ("clip(n, 2, -1)", 9, "clip's lower bound 2 is above its upper bound -1"),
+    ("coalesce(n, b)", 1, "coalesce needs arguments of one type, not bool and number"),
+    ("coalesce(t, 'x')", 1, "coalesce does not take text"),
+    ("coalesce(d, n)", 1, "coalesce needs arguments of one type, not number and time"),
+    ("coalesce(n, 0) and b", 16, "'and' needs true/false operands, not number"),
+    ("coalesce(d, e) < n", 16, "cannot compare time with number"),
+    ("sqrt(nowhere)", 6, "unknown name 'nowhere'"),
 ])
 def test_type_errors_name_their_column(text: str, column: int, says: str) -> None:
     with pytest.raises(ExpressionError) as caught:

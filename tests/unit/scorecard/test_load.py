@@ -179,6 +179,91 @@ score:
     assert scorecard.passthrough == ("id", "region")
 
 
+def test_base_other_reasons_count_and_output_flags() -> None:
+    """SPEC §2.2, §4: `base` on a sum, `other` beside a map (it counts toward the component's
+    max), `reasons: {count}`, `output: {points, reasons}`; defaults none, none, 3, true, true."""
+    scorecard = load("""\
+score:
+  base: 600
+  components:
+    - {name: g, input: grade, map: {x: 1, y: 2}, other: 9}
+    - {name: f, input: flag, map: {true: 4}, other: -1}
+reasons: {count: 7}
+output: {points: false}
+""", LEVELS)
+    score = scorecard.score("score")
+    assert score.base == 600.0
+    assert [(c.other, c.max_points) for c in score.components] == [(9.0, 9.0), (-1.0, 4.0)]
+    output = scorecard.output
+    assert (output.points, output.reasons, output.reason_count, output.computed_reasons) == (False, True, 7, 7)
+    plain = load(ONE_SCORE, LEVELS)
+    assert (plain.score("score").base, plain.components[0].other) == (None, None)
+    assert (plain.output.points, plain.output.reasons, plain.output.reason_count) == (True, True, 3)
+    lean = load(ONE_SCORE, "output: {reasons: false}\n", LEVELS)
+    assert lean.output.computed_reasons == 0
+
+
+@pytest.mark.parametrize(("parts", "says"), [
+    (("score:\n  combine: max\n  base: 5\n  components: [{name: a, input: amount, value: true}]\n",),
+     "'base' is added to a sum"),
+    (("score:\n  components: [{name: a, input: amount, value: true, other: 3}]\n",), "it needs 'map'"),
+    ((ONE_SCORE, "reasons: {count: 11}\n"), "less than or equal to 10"),
+    ((ONE_SCORE, "reasons: {count: 2.5}\n"), "valid integer"),
+    ((ONE_SCORE, "reasons: {count: 2}\noutput: {reasons: false}\n"), "output: {reasons: false}"),
+], ids=["base-with-max", "other-without-map", "count-11", "count-not-an-integer", "count-without-the-column"])
+def test_base_other_and_reasons_misuse(parts: tuple[str, ...], says: str) -> None:
+    assert says in problem(*parts, LEVELS).detail
+
+
+def test_names_are_case_sensitive_identifiers() -> None:
+    """`L`, `E`, `C` (the LEC register's own columns) name inputs and components; `_x` is fine."""
+    scorecard = load_scorecard_text(HEAD + """\
+inputs:
+  id: {type: string}
+  L: {type: float}
+  low: {type: float}
+  _E: {type: float}
+score:
+  combine: product
+  components:
+    - {name: L, input: L, value: true}
+    - {name: l_small, input: low, value: true}
+    - {name: E, input: _E, value: true}
+derived:
+  Dx: "L * 2"
+""" + LEVELS)
+    assert [c.output_column for c in scorecard.components] == ["points_L", "points_l_small", "points_E"]
+    assert scorecard.derived[0].name == "Dx"
+
+
+@pytest.mark.parametrize(("parts", "says"), [
+    (("scorecard: Sample\nversion: 1\nkey: id\n", INPUTS, ONE_SCORE, LEVELS),
+     "^[a-z][a-z0-9_]*$"),
+    ((HEAD, INPUTS, "  bad name: {type: int}\n", ONE_SCORE, LEVELS), "name 'bad name' must match ^[A-Za-z_][A-Za-z0-9_]*$"),
+    ((HEAD, INPUTS, "scores:\n  Or: {components: [{name: a, input: amount, value: true}]}\n", LEVELS),
+     "score name 'Or' is an expression keyword"),
+    ((HEAD, INPUTS, "score:\n  components:\n    - {name: c, input: amount, value: true}\n"
+      "    - {name: C, input: count, value: true}\n", LEVELS),
+     "'points_C', which differs only in case from 'points_c'"),
+    ((HEAD, INPUTS, ONE_SCORE, LEVELS, "derived:\n  Score: 'amount * 2'\n"),
+     "derived column 'Score' writes 'Score', which differs only in case from 'score' (the column of score 'score')"),
+    ((HEAD, INPUTS, "passthrough: [id, grade]\n", ONE_SCORE, LEVELS, "derived:\n  GRADE: 'amount * 2'\n"),
+     "'GRADE', which differs only in case from 'grade' (a passthrough column)"),
+], ids=["scorecard-id-upper-case", "input-with-a-space", "keyword-score", "points-columns", "derived-and-score",
+        "derived-and-passthrough"])
+def test_name_problems(parts: tuple[str, ...], says: str) -> None:
+    with pytest.raises(ScorecardError) as caught:
+        load_scorecard_text("".join(parts))
+    assert says in caught.value.detail
+
+
+def test_a_case_clash_with_an_unwritten_column_is_no_clash() -> None:
+    """`points: false` writes no points columns; a passthrough list without `grade` does not write it."""
+    load(ONE_SCORE.replace("amount_points", "c") + "    - {name: C, input: count, value: true}\n",
+         "output: {points: false}\n", LEVELS)
+    load("passthrough: [id]\n", ONE_SCORE, LEVELS, "derived:\n  GRADE: 'amount * 2'\n")
+
+
 def test_passthrough_must_include_the_key() -> None:
     error = problem("passthrough: [region]\n", ONE_SCORE, LEVELS)
     assert "passthrough must include the key column 'id'" in error.detail
@@ -391,3 +476,9 @@ def test_load_scorecard_reads_a_file_and_hashes_it(tmp_path) -> None:
     assert scorecard.source == str(path)
     assert len(scorecard.sha256) == 64
     assert scorecard.sha256 == load_scorecard_text(path.read_text(encoding="utf-8")).sha256
+
+
+def test_a_case_clash_with_a_reserved_column_names_the_users_line() -> None:
+    with pytest.raises(ScorecardError) as caught:
+        load("  Tier_Rank: {type: int}\n", ONE_SCORE, LEVELS)
+    assert caught.value.line == 12 and "differs only in case from 'tier_rank'" in caught.value.detail

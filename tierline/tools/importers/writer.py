@@ -41,21 +41,27 @@ def number(value: float) -> int | float:
 
 
 def input_names(card: Card, key: str) -> tuple[dict[str, str], list[str]]:
-    """Variable → input name (an identifier, not the key, not an output column), and a warning for
-    every name that had to change: the register's column must then be renamed to match.
+    """Variable → input name (an identifier, not the key, not an output column, not another
+    component's points column), and a warning for every name that had to change: the register's
+    column must then be renamed to match.
 
     Names that need no change are kept first, so a made-up name (`var_2` for 年龄) never takes the
     name of another variable of the card (a real `var_2`), whose column the register already has."""
     used = {key.lower()}  # output columns may not differ in case only: Parquet readers fold it
 
     def free(name: str) -> bool:
-        return bool(_IDENTIFIER.match(name)) and name.lower() not in _TAKEN and name.lower() not in used
+        # the name is an input and a component, whose points column is points_<name>: both must be free
+        return (bool(_IDENTIFIER.match(name)) and name.lower() not in _TAKEN
+                and name.lower() not in used and f"points_{name}".lower() not in used)
+
+    def take(name: str) -> None:
+        used.update((name.lower(), f"points_{name}".lower()))
 
     names: dict[str, str] = {}
     for variable in card.variables:
         if free(variable.name):
             names[variable.name] = variable.name
-            used.add(variable.name.lower())
+            take(variable.name)
     warnings: list[str] = []
     for index, variable in enumerate(card.variables, start=1):
         if variable.name in names:
@@ -67,7 +73,7 @@ def input_names(card: Card, key: str) -> tuple[dict[str, str], list[str]]:
             suffix += 1
         warnings.append(f"{card.source}:{variable.line}: {variable.name}: read from the column {name} (an input "
                         "name is an identifier, not the key nor an output column): rename the register's column")
-        used.add(name.lower())
+        take(name)
         names[variable.name] = name
     return {variable.name: names[variable.name] for variable in card.variables}, warnings
 

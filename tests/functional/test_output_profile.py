@@ -1,7 +1,8 @@
 """`output: {points, reasons}`, `reasons: {count}` and `base` end to end through `tierline run` (SPEC §4).
 
-The shipped `equipment_abc` runs four ways over one register: as shipped, lean (`output: {points:
-false, reasons: false}`), with `reasons: {count: 5}` (it has five components) and with `base: 10`.
+The shipped `equipment_abc` runs five ways over one register: as shipped, lean (`output: {points:
+false, reasons: false}`), with `reasons: {count: 5}` (it has five components), the same without the
+points columns, and with `base: 10`.
 The output is read back with pyarrow as a user reads it; the shipped run is the reference.
 """
 
@@ -22,6 +23,7 @@ VARIANTS = {
     "shipped": SHIPPED,
     "lean": SHIPPED.replace("\ntiers:\n", "\noutput: {points: false, reasons: false}\ntiers:\n", 1),
     "five": SHIPPED.replace("\ntiers:\n", "\nreasons: {count: 5}\ntiers:\n", 1),
+    "five_no_points": SHIPPED.replace("\ntiers:\n", "\nreasons: {count: 5}\noutput: {points: false}\ntiers:\n", 1),
     "base": SHIPPED.replace("  combine: sum\n", "  combine: sum\n  base: 10\n", 1),
 }
 
@@ -84,6 +86,14 @@ def test_reasons_count_five_gives_up_to_five_reasons_a_row(outputs: dict[str, pa
         assert {c: row[c] for c in ("score", "tier", *POINTS)} == {c: shipped[key][c] for c in ("score", "tier", *POINTS)}
         lengths.add(len(row["reasons"]))
     assert 5 in lengths and max(lengths) == 5, sorted(lengths)  # the register has rows short on every component
+
+
+def test_reasons_do_not_need_the_points_columns(outputs: dict[str, pa.Table]) -> None:
+    five, thin = by_key(outputs["five"]), by_key(outputs["five_no_points"])
+
+    assert not any(c in outputs["five_no_points"].column_names for c in POINTS)
+    assert {k: (r["score"], r["tier"], r["reasons"]) for k, r in thin.items()} == {
+        k: (r["score"], r["tier"], r["reasons"]) for k, r in five.items()}
 
 
 def test_base_moves_the_score_and_gives_no_reason(outputs: dict[str, pa.Table]) -> None:

@@ -187,14 +187,28 @@ def combine(score: Score, points: Mapping[str, float | None]) -> float | None:
     return None if math.isnan(acc) else acc
 
 
+def weight_error(scorecard: Scorecard, values: Mapping[str, Any]) -> str | None:
+    """SPEC §2.3: a weighted mean's weight is a positive number; a row without one cannot be averaged."""
+    aggregate = scorecard.aggregate
+    if aggregate is None or aggregate.weight is None:
+        return None
+    w = values[aggregate.weight]
+    null_code, between_code = aggregate.weight_codes
+    if w is None:
+        return null_code
+    return None if 0 < w < math.inf else between_code
+
+
 def score_values(scorecard: Scorecard, values: Mapping[str, Any]) -> tuple[dict, dict, set[str]]:
-    """(points by component, scores by name, component error codes) for one row."""
+    """(points by component, scores by name, the error codes of components and weight) for one row."""
     points: dict[str, float | None] = {}
     errors: set[str] = set()
     for component in scorecard.components:
         points[component.name], error = component_points(component, values[component.input])
         if error is not None:
             errors.add(error)
+    if weight_error(scorecard, values) is not None:
+        errors.add(weight_error(scorecard, values))
     scores = {score.name: combine(score, points) for score in scorecard.scores}
     return points, scores, errors
 
@@ -528,7 +542,22 @@ def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[
 # ------------------------------------------------------------------ aggregation (SPEC §2.3)
 
 
-def combine_group(scores: list[float], method: str) -> float:
+def combine_group(scores: list[float | None], method: str, weights: list[float]) -> float | None:
+    """A group's score: null when a row's is (whatever the method) or when the sums overflow to
+    inf - inf, else by `method` in input order."""
+    if any(x is None for x in scores):
+        return None
+    combined = _combine_group(scores, method, weights)  # type: ignore[arg-type]
+    return None if math.isnan(combined) else combined
+
+
+def _combine_group(scores: list[float], method: str, weights: list[float]) -> float:
+    if method == "weighted_mean":  # Σ wᵢsᵢ / Σ wᵢ as s₁ + Σ wᵢ(sᵢ − s₁) / Σ wᵢ, both sums in input order
+        total, weight = 0.0, weights[0]
+        for w, x in zip(weights[1:], scores[1:]):
+            total += w * (x - scores[0])
+            weight += w
+        return scores[0] + total / weight
     if method == "mean":
         total = scores[0]
         for x in scores[1:]:  # in input order, as the kernel adds them
@@ -553,26 +582,32 @@ class Entity:
 def evaluate_aggregate(scorecard: Scorecard, rows: list[Mapping[str, Any]]) -> tuple[dict[Any, Entity], list[set[str]]]:
     """Entities by key, and each input row's quarantine codes: its own errors; else its entity's
     when the entity is invalid (`<key>:even_count`, tier errors); else none (it is behind a scored
-    entity). An invalid row leaves its group; an override held by any valid row of a group applies
-    to the entity (the earliest in the scorecard's order)."""
+    entity). An invalid row (a weighted mean's row without a positive weight among them) leaves its
+    group; an override held by any valid row of a group applies to the entity (the earliest in the
+    scorecard's order)."""
     aggregate = scorecard.aggregate
     assert aggregate is not None
     own: list[set[str]] = []
     groups: dict[Any, list[int]] = {}
     row_scores: list[dict[str, float | None]] = []
     row_overrides: list[int | None] = []
+    row_weights: list[float] = []
     for index, row in enumerate(rows):
         values = input_values(scorecard, row)
+        row_weights.append(float(values[aggregate.weight]) if aggregate.weight and values[aggregate.weight] is not None else 1.0)
         _, scores, errors = score_values(scorecard, values)
         env: dict[str, Value] = {name: as_value(value) for name, value in values.items()}
         env.update(scores)
+        if is_null(row.get(scorecard.key)):  # a row without a key belongs to no entity
+            errors.add(aggregate.key_null_code)
         own.append(errors)
         row_scores.append(scores)
         row_overrides.append(override_of(scorecard, env))
         if not errors:
             groups.setdefault(row[scorecard.key], []).append(index)
 
-    combined_scores = {key: {s.name: combine_group([row_scores[i][s.name] for i in members], aggregate.method)
+    combined_scores = {key: {s.name: combine_group([row_scores[i][s.name] for i in members], aggregate.method,
+                                                   [row_weights[i] for i in members])
                              for s in scorecard.scores} for key, members in groups.items()}
     # ranks among the entities (SPEC §2.4a): their group's scores, their first row's inputs; an
     # entity breaking odd_count is invalid and does not count

@@ -29,6 +29,9 @@ CATEGORY_INTS = (-3, 0, 1, 2, 5, 7, 10)
 UNKNOWN_INTS = (99, -7)
 POINTS = tuple(range(-5, 31)) + (0.5, 2.5, 0.1, 7.25, 33.3, 1e300, -1e300)
 WEIGHTS = (1, 0.5, 2, 3, 0.25, 1.5, 0.1)
+AGGREGATES = ("mean", "weighted_mean", "weighted_mean", "min", "max", "median")
+ROW_WEIGHTS = (1, 2, 0.5, 0.1, 0.3, 3, 0.7, 1e-300, 1e300)  # a weighted mean's column: positive...
+BAD_ROW_WEIGHTS = (0, -0.0, -1, None, math.nan)  # ...and what makes a row invalid (`w:between`, `w:not_null`)
 MISSING = (0, 5, -2.5, 10, 0.1, 1e300)
 FACTORS = (1, 2, 0.5, 0.25, 1.5, 0.1, 3, 10)
 HUGE = (1e300, -1e300)
@@ -418,6 +421,17 @@ def _scale_spec(draw, inputs: list[_Input]) -> dict[str, Any] | None:
     return {"column": column.name, "factors": {key: draw(st.sampled_from(FACTORS)) for key in keys}}
 
 
+def _aggregate_spec(draw, doc: dict[str, Any]) -> dict[str, Any]:
+    """`aggregate` by the key; a weighted mean declares its weight column `w` (a float input)."""
+    spec: dict[str, Any] = {"by": "id", "score": draw(st.sampled_from(AGGREGATES))}
+    if spec["score"] == "weighted_mean":
+        doc["inputs"]["w"] = {"type": "float"}
+        spec["weight"] = "w"
+    if draw(st.integers(0, 3)) == 0:
+        spec["odd_count"] = True
+    return spec
+
+
 def _scores_reached(doc: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, list[float]]:
     """The scores the rows reach, computed by the oracle on the scorecard's inputs and scores alone."""
     first = next(iter(doc["scores"])) if "scores" in doc else "score"
@@ -434,11 +448,14 @@ def _scores_reached(doc: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str
 
 
 @st.composite
-def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: int = 3, expressions_only: bool = False) -> Case:
+def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: int = 3, expressions_only: bool = False,
+                    aggregate: bool | None = None) -> Case:
     """A valid random scorecard (levels or rules, overrides, actions, derived) and a register for it.
 
     `expressions_only`: no scores and first-hit rules ending in a catch-all, so that every row is
-    valid and its derived columns (up to `max_derived`) are compared.
+    valid and its derived columns (up to `max_derived`) are compared. `aggregate` (None: sometimes,
+    when there are scores): several rows per key, grouped by any method, often `weighted_mean` by
+    a column `w` that also holds nulls, zeros and negatives.
     """
     kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=6))
     inputs = [_draw_input(draw, index, kind) for index, kind in enumerate(kinds)]
@@ -447,7 +464,8 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
                            "inputs": {"id": key.spec, **{i.name: i.spec for i in inputs}}}
 
     # scores
-    score_mode = "none" if expressions_only else draw(st.sampled_from(("score", "scores", "none")))
+    score_modes = ("score", "scores") if aggregate else ("score", "scores", "none")  # aggregate combines scores
+    score_mode = "none" if expressions_only else draw(st.sampled_from(score_modes))
     if score_mode == "score":
         doc["score"] = _draw_score(draw, inputs, 0)
         score_names = ["score"]
@@ -458,6 +476,10 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
             doc["scores"][name] = _draw_score(draw, inputs, sum(len(s["components"]) for s in doc["scores"].values()))
     else:
         score_names = []
+    if aggregate is None:
+        aggregate = bool(score_names) and draw(st.integers(0, 5)) == 0
+    if aggregate:
+        doc["aggregate"] = _aggregate_spec(draw, doc)
 
     # tiering: levels by a score, levels by a numeric input, or rules
     numeric_inputs = [i for i in inputs if i.kind in ("int", "float")]
@@ -485,8 +507,12 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
 
     # the register
     n_rows = draw(st.integers(1, max_rows))
-    columns: dict[str, list[Any]] = {"id": [f"r{i}" for i in range(n_rows)]}
+    columns: dict[str, list[Any]] = {"id": [f"r{draw(st.integers(0, 4)) if aggregate else i}" for i in range(n_rows)]}
     arrow_types: dict[str, pa.DataType] = {"id": pa.string()}
+    if "w" in doc["inputs"]:
+        weight = st.sampled_from(ROW_WEIGHTS) if draw(st.booleans()) else st.sampled_from(ROW_WEIGHTS + BAD_ROW_WEIGHTS)
+        columns["w"] = draw(st.lists(weight, min_size=n_rows, max_size=n_rows))
+        arrow_types["w"] = pa.float64()
     for source in inputs:
         clean = draw(st.integers(0, 2)) > 0  # most columns hold no nulls and no unknown values
         columns[source.name] = draw(st.lists(_cell_strategy(source, clean), min_size=n_rows, max_size=n_rows))

@@ -17,7 +17,7 @@ SHIPPED = sorted(p.stem for p in SCORECARDS.glob("*.yaml"))
 
 
 def test_every_shipped_scorecard_has_a_generator() -> None:
-    assert len(SHIPPED) == 15
+    assert len(SHIPPED) == 16
     assert available() == SHIPPED
 
 

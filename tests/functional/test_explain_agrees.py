@@ -118,8 +118,8 @@ def explained_fields(record: dict) -> dict:
 CASES = [
     ("loan_five_class", "fast"), ("loan_five_class", "off"), ("loan_five_class", "gx"),
     ("equipment_abc", "fast"), ("customer_top5", "fast"), ("equipment_matrix", "fast"),
-    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"), ("arrears", "fast"), ("danger_points", "fast"),
-    ("equipment_abc+functions", "fast"),
+    ("postal_key_accounts", "fast"), ("lec_hazard", "fast"), ("lec_hazard", "off"), ("arrears", "fast"),
+    ("danger_points", "fast"), ("project_grade", "off"), ("equipment_abc+functions", "fast"),
 ]
 
 # A shipped scorecard with expression functions in an override and in derived columns (SPEC §2.4).

@@ -9,6 +9,7 @@ name up in a dict. One module per part of the plan:
     components.py   components and scores: points tables, weights, combines
     tiering.py      overrides and the tiering: axes, matrix, scale, rules, quantiles
     actions.py      action and derived columns
+    aggregate.py    aggregation: the weight of a weighted mean, its codes and odd_count's
     expressions.py  postfix programs, constants, text codes
     errortable.py   the error-code table, in the order codes are claimed
     compiled.py     the results: `Plan`, `InputSlot`, `Compiled`
@@ -19,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from tierline.compiler.actions import action_vocabularies, compile_actions, compile_derived, compile_ranks
+from tierline.compiler.aggregate import compile_aggregate
 from tierline.compiler.compiled import Compiled, InputSlot, Plan
 from tierline.compiler.components import compile_components, compile_scores
 from tierline.compiler.errortable import ErrorTable
@@ -39,11 +41,10 @@ def compile_scorecard(scorecard: Scorecard) -> Compiled:
     overrides = compile_overrides(scorecard, programs)
     tiering = compile_tiering(scorecard, slots, errors, programs)
     derived = compile_derived(scorecard, slots, programs)
+    aggregate = compile_aggregate(scorecard, slots, errors)
     plan = Plan(n_slots=np.int64(len(slots.slots)), **components, **compile_scores(scorecard, slots), **overrides,
-                **tiering, **compile_ranks(scorecard, slots), **compile_actions(scorecard, slots), **derived, **programs.plan_fields(),
+                **tiering, **compile_ranks(scorecard, slots), **compile_actions(scorecard, slots), **derived, **aggregate, **programs.plan_fields(),
                 reason_count=np.int64(scorecard.output.computed_reasons))
-    if scorecard.aggregate is not None and scorecard.aggregate.odd_count:
-        errors.code(scorecard.aggregate.even_count_code)
     inputs = input_slots(scorecard, slots, errors)
     return Compiled(scorecard=scorecard, plan=plan, input_slots=inputs, slot_names=tuple(slots.slots),
                     error_codes=errors.names, action_vocabularies=action_vocabularies(scorecard, slots))

@@ -85,6 +85,10 @@ class Plan(NamedTuple):
     action_values: np.ndarray  # A x T
     derived_program: np.ndarray
     derived_slot: np.ndarray
+    # aggregate (weighted_mean): each row's weight must be a positive finite number
+    weight_slot: np.int64  # -1: no weight
+    weight_error_null: np.int64
+    weight_error_between: np.int64
     # programs
     program_start: np.ndarray  # P+1 offsets
     code: np.ndarray

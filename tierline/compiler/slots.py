@@ -63,6 +63,8 @@ def used_inputs(scorecard: Scorecard) -> list[str]:
     """The inputs the scorecard reads, in input order (the others get no slot)."""
     used = {c.input for c in scorecard.components} | _tiering_inputs(scorecard)
     used.update(rank.by for rank in scorecard.ranks if not rank.by_score)  # `within` is read from Arrow
+    if scorecard.aggregate is not None and scorecard.aggregate.weight is not None:
+        used.add(scorecard.aggregate.weight)  # a weighted mean reads each row's weight
     for expression in expressions_of(scorecard):
         used.update(name.name for name in names_in(expression.ast))
     return [name for name in scorecard.input_names if name in used]

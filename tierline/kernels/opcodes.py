@@ -3,8 +3,9 @@
 # component methods
 MAP, BANDS, LINEAR, VALUE = 0, 1, 2, 3
 
-# combine (and aggregate, which combines a group's scores by MEAN, MIN, MAX or MEDIAN)
+# combine (and aggregate, which combines a group's scores by MEAN, WEIGHTED_MEAN, MIN, MAX or MEDIAN)
 SUM, MEAN, PRODUCT, MIN, MAX, MEDIAN = 0, 1, 2, 3, 4, 5
+WEIGHTED_MEAN = 6  # aggregate only: Σ wᵢsᵢ / Σ wᵢ over a group's rows, the weights read from a column
 
 # tiering: levels are one banded axis, a matrix two; rules are a decision table. NO_TIERING scores
 # the rows of an aggregating scorecard before grouping: their tiers come from the group (SPEC §2.3).

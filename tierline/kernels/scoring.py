@@ -108,6 +108,19 @@ def _components(plan, values, points, errors, start, end):
 
 
 @njit(nogil=True, cache=True)
+def _weights(plan, values, errors, start, end):
+    """weighted_mean (SPEC §2.3): a row's weight must be a positive finite number, or the group's
+    mean cannot take the row; checked here, not by validation, so that `--validation off` holds too."""
+    slot = plan.weight_slot
+    for i in range(start, end):
+        w = values[slot, i]
+        if np.isnan(w):
+            set_error(errors, plan.weight_error_null, i)
+        elif not (0.0 < w < np.inf):
+            set_error(errors, plan.weight_error_between, i)
+
+
+@njit(nogil=True, cache=True)
 def _combine(plan, values, points, start, end):
     n_components = plan.comp_slot.shape[0]
     for s in range(plan.score_slot.shape[0]):
@@ -309,6 +322,8 @@ def score_partition(plan, values, points, tier, override, reasons, errors, popul
                 tier[i] = -1
                 override[i] = -1
         _components(plan, values, points, errors, start, end)
+        if plan.weight_slot >= 0 and not plan.given_scores:  # an entity's first row had a valid weight
+            _weights(plan, values, errors, start, end)
         if not plan.given_scores:
             _combine(plan, values, points, start, end)
         rank_rows(plan, values, ranks, start, end)  # before anything that may read a rank

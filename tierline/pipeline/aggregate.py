@@ -2,12 +2,16 @@
 
 Rows are scored one by one, grouped by the key, their scores combined, then tiered:
 1. rows (`row_scores`, one task per partition): validation, points and scores of every row, no
-   tiers. The valid rows' keys, scores and overrides come back, with the encoded inputs of each
-   key's first row in the partition (the only row an entity can take its other columns from).
-2. entities (`group_entities`, in the client): the valid rows grouped by key in input order, each
-   group's scores combined (`tierline.kernels.aggregate`), the entities ranked within groups (SPEC
-   §2.4a: by their group's scores, within their first row's values), and every entity tiered by the
-   same fused kernel with its group's scores and override filled in. An entity is invalid when its group breaks
+   tiers. The valid rows' keys, scores, overrides (and for `weighted_mean` weights) come back, with
+   the encoded inputs of each key's first row in the partition (the only row an entity can take its
+   other columns from). A row whose weight is null or not a positive finite number is invalid
+   (`<weight>:not_null`, `<weight>:between`, set by the scoring kernel in every validation mode).
+2. entities (`group_entities`, in the client): the valid rows grouped by key in input order (the
+   partitions in input order, each partition's rows in order), each group's scores combined
+   (`tierline.kernels.aggregate`, which adds a mean's terms in that order: the same rows give
+   the same bits however the register is split into files, partitions and workers), the entities
+   ranked within groups (SPEC §2.4a: by their group's scores, within their first row's values), and
+   every entity tiered by the same fused kernel with its group's scores and override filled in. An entity is invalid when its group breaks
    `odd_count` (`<key>:even_count`) or its tiering fails; all its rows are then quarantined with
    the entity's errors.
 3. output (`entity_outputs`, one task per partition): the first row of each valid entity is written
@@ -20,8 +24,8 @@ reports); an override applies to an entity when it held for any of its valid row
 override in the scorecard's order wins); points, reasons, actions, derived and passthrough columns
 are those of the entity's first row, with the group's scores.
 
-Memory: the client holds the key, the scores and the override of every valid row and one encoded
-input vector per entity; the rows' other columns stream as in a plain run.
+Memory: the client holds the key, the scores, the override (and the weight) of every valid row and
+one encoded input vector per entity; the rows' other columns stream as in a plain run.
 """
 
 from __future__ import annotations
@@ -34,13 +38,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierline.kernels import opcodes as op
-from tierline.kernels.errorbits import code_mask, word_of
+from tierline.kernels.errorbits import code_mask, set_error_rows, word_of
 from tierline.compiler import Compiled, quantile_limits
 from tierline.pipeline.encode import Evaluation, run_kernel, tier_values
 from tierline.pipeline.ranks import counted_keys, group_ranks, rank_tables, within_columns, within_values
 from tierline.scorecard.model import TieringKind
 
-_METHODS = {"mean": op.MEAN, "min": op.MIN, "max": op.MAX, "median": op.MEDIAN}
+_METHODS = {"mean": op.MEAN, "weighted_mean": op.WEIGHTED_MEAN, "min": op.MIN, "max": op.MAX, "median": op.MEDIAN}
 
 
 def rows_compiled(compiled: Compiled) -> Compiled:
@@ -51,6 +55,15 @@ def rows_compiled(compiled: Compiled) -> Compiled:
 def entities_compiled(compiled: Compiled) -> Compiled:
     """The plan that tiers entities: scores and overrides come from the group."""
     return replace(compiled, plan=compiled.plan._replace(given_scores=np.bool_(True)))
+
+
+def mark_keyless_rows(compiled: Compiled, table: pa.Table, errors: np.ndarray) -> None:
+    """`<key>:not_null` on every row without a key, whatever the validation mode: such a row belongs
+    to no entity (with `--validation off` nothing else would keep it out of the grouping)."""
+    aggregate = compiled.scorecard.aggregate
+    keyless = pc.is_null(table.column(compiled.scorecard.key), nan_is_null=True)
+    if pc.any(keyless).as_py():
+        set_error_rows(errors, compiled.error_codes.index(aggregate.key_null_code), keyless.to_numpy())
 
 
 def _score_slots(compiled: Compiled) -> np.ndarray:
@@ -65,6 +78,7 @@ class RowScores:
     keys: pa.Array  # their keys
     scores: np.ndarray  # scores × valid rows
     override: np.ndarray  # per valid row: the override that held, -1 if none
+    weights: np.ndarray  # per valid row: its weight (weighted_mean), else empty
     first: np.ndarray  # positions (into `valid`) of each key's first row in this partition
     first_values: np.ndarray  # slots × len(first): those rows' encoded values
     first_within: pa.Table  # those rows' `within` columns of the ranks (SPEC §2.4a), as read
@@ -76,8 +90,10 @@ def row_scores(compiled: Compiled, table: pa.Table, evaluation: Evaluation) -> R
     codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
     _, first = np.unique(codes, return_index=True)
     first.sort()
+    weight_slot = int(compiled.plan.weight_slot)
+    weights = evaluation.values[weight_slot, valid] if weight_slot >= 0 else np.zeros(0)
     return RowScores(valid=valid, keys=keys, scores=evaluation.values[_score_slots(compiled)][:, valid],
-                     override=evaluation.override[valid].astype(np.int64), first=first,
+                     override=evaluation.override[valid].astype(np.int64), weights=weights, first=first,
                      first_values=evaluation.values[:, valid[first]],
                      first_within=_within(compiled, table, valid[first]))
 
@@ -126,7 +142,8 @@ def group_entities(compiled: Compiled, partitions: Sequence[RowScores]) -> tuple
     scores = (np.concatenate([p.scores for p in partitions], axis=1) if partitions
               else np.zeros((n_scores, 0)))
     override = np.concatenate([p.override for p in partitions]) if partitions else np.zeros(0, np.int64)
-    combined, rows, first, group_override = group_rows(group, n_groups, scores, override,
+    weights = np.concatenate([p.weights for p in partitions]) if partitions else np.zeros(0)
+    combined, rows, first, group_override = group_rows(group, n_groups, scores, weights, override,
                                                        _METHODS[scorecard.aggregate.method])
 
     # Each entity's first row is the first of its key in its partition, so pass 1 kept its values.

@@ -13,7 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tierline.pipeline.aggregate import Entities, RowFates, RowScores, entity_outputs, row_scores, rows_compiled
+from tierline.pipeline.aggregate import (
+    Entities, RowFates, RowScores, entity_outputs, mark_keyless_rows, row_scores, rows_compiled,
+)
 from tierline.compiler import Compiled
 from tierline.kernels.errorbits import rows_with_error
 from tierline.pipeline.encode import Evaluation, evaluate, tier_values
@@ -135,6 +137,8 @@ def validated(shared: Shared, partition: Partition, table: pa.Table) -> tuple[Ev
     tables = rank_tables(compiled, table, shared.group_ranks) if compiled.scorecard.ranks else None
     evaluation = (evaluate(compiled, table, ranks.population, ranks.limits, tables) if ranks is not None
                   else evaluate(compiled, table, ranks=tables))
+    if compiled.scorecard.aggregate is not None:
+        mark_keyless_rows(compiled, table, evaluation.errors)
     check_counts = []
     if shared.validation.enabled and shared.validation.mode is ValidationMode.GX:
         check_counts = apply_gx(shared.validation, compiled.scorecard, table, evaluation.errors,

@@ -124,7 +124,25 @@ class Builder(TieringBuilder, RankBuilder):
         if key is not None and not key.required:
             self.add(("inputs", self.spec.key), f"aggregate groups rows by {quote(self.spec.key)}: declare it `required: true` "
                      "(a row without a key belongs to no entity)")
-        return Aggregate(by=raw.by, method=raw.score, odd_count=raw.odd_count, line=self.line(path))
+        self.check_weight(raw)
+        return Aggregate(by=raw.by, method=raw.score, odd_count=raw.odd_count, weight=raw.weight, line=self.line(path))
+
+    def check_weight(self, raw: Any) -> None:
+        """`weight` names the numeric input that weighs each row: required by `weighted_mean`, meaningless otherwise."""
+        path = ("aggregate", "weight")
+        if raw.weight is None:
+            if raw.score == "weighted_mean":
+                self.add(("aggregate",), "score: weighted_mean needs `weight: <column>`, the numeric input that "
+                         "weighs each row (Σ wᵢsᵢ / Σ wᵢ)")
+            return
+        if raw.score != "weighted_mean":
+            self.add(path, f"weight applies to `score: weighted_mean` only; this aggregate combines by {raw.score} "
+                     "(drop weight, or use weighted_mean)")
+        elif raw.weight not in self.spec.inputs:
+            self.add(path, f"weight {quote(raw.weight)} is not a declared input")
+        elif raw.weight in self.inputs and self.inputs[raw.weight].type not in ("int", "float"):
+            self.add(path, f"weight {quote(raw.weight)} is a {self.inputs[raw.weight].type} input; "
+                     "a weight must be an int or float input")
 
     def build_output(self) -> Output:
         spec = self.spec

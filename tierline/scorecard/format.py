@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from tierline.scorecard.limits import INT32_MAX, INT64_MAX, INT64_MIN
 
@@ -23,7 +23,14 @@ def _fits_int64(value: int | float) -> int | float:
     return value
 
 
-Number = Annotated[Union[int, float], AfterValidator(_fits_int64)]
+def _not_bool(value: Any) -> Any:
+    # pydantic's lax int takes true as 1: `base: yes` (YAML 1.1's true) would add one point unseen
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+Number = Annotated[Union[int, float], BeforeValidator(_not_bool), AfterValidator(_fits_int64)]
 Scalar = Union[bool, int, float, str, None]
 InputType = Literal["string", "int", "float", "bool", "category", "date", "timestamp"]
 TIER_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
@@ -107,7 +114,7 @@ class ScoreSpec(_Strict):
     combine: Literal["sum", "mean", "product", "min", "max"] = "sum"
     components: list[ComponentSpec] = Field(min_length=1)
     base: Number | None = Field(default=None, description="sum only: a constant added after combining, before round")
-    round: Annotated[int, Field(ge=0, le=12)] | None = None
+    round: Annotated[int, Field(ge=0, le=12, strict=True)] | None = None  # strict: `round: yes` is no 1
 
 
 class ReasonsSpec(_Strict):
@@ -123,7 +130,9 @@ class OutputSpec(_Strict):
 
 class AggregateSpec(_Strict):
     by: str
-    score: Literal["mean", "min", "max", "median"] = "mean"
+    score: Literal["mean", "weighted_mean", "min", "max", "median"] = "mean"
+    weight: str | None = Field(default=None, description="weighted_mean: the positive numeric input that weighs "
+                               "each row (Σ wᵢsᵢ / Σ wᵢ); required with weighted_mean, refused otherwise")
     odd_count: bool = False
 
 

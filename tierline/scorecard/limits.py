@@ -9,7 +9,7 @@ refused as a `ScorecardError` (exit 2) naming the file, and the line where it is
 from __future__ import annotations
 
 # Files are checked with os.stat before they are opened, and never read past limit + 1 bytes.
-MAX_SCORECARD_BYTES = 1 << 20  # 1 MiB: the largest shipped scorecard is under 8 KiB
+MAX_SCORECARD_BYTES = 1 << 20  # 1 MiB: the largest shipped scorecard (arrears) is ~12 KiB
 MAX_EXTRA_SUITE_BYTES = 16 << 20  # 16 MiB: `tierline expectations` writes ~300 bytes an expectation
 
 # YAML: nesting and the node count are enforced while the document is composed, before any

@@ -230,13 +230,24 @@ class Aggregate:
     """SPEC §2.3: rows scored one by one, grouped by the key, their scores combined, then tiered."""
 
     by: str
-    method: Literal["mean", "min", "max", "median"]
+    method: Literal["mean", "weighted_mean", "min", "max", "median"]
     odd_count: bool = False
+    weight: str | None = None  # weighted_mean: the input that weighs each row (a positive number)
     line: int = 0
 
     @property
     def even_count_code(self) -> str:
         return f"{self.by}:even_count"
+
+    @property
+    def key_null_code(self) -> str:
+        """A row without a key belongs to no entity: invalid in every validation mode."""
+        return f"{self.by}:not_null"
+
+    @property
+    def weight_codes(self) -> tuple[str, str]:
+        """A row whose weight is null, or not a positive finite number, cannot be averaged: its codes."""
+        return f"{self.weight}:not_null", f"{self.weight}:between"
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,8 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
     functions ("override <name>", "rule <n> (<tier>)", "derived <name>"), each call's text and value
     (null for a quarantined row). `scores` (by output column), `points` (by component) and `other`
     (the components whose map gave the row its `other` points) are the row's own. An aggregating scorecard's row adds
-    `entity`: the group's `rows` and combined `scores`, whose tier the row's fields then show.
+    `entity`: the group's `rows` and combined `scores`, whose tier the row's fields then show; a
+    weighted mean's row adds its own `weight` (null when it has none).
     """
     compiled = shared.compiled
     matches, i = row.matches, row.i
@@ -214,6 +215,8 @@ def row_record(shared: Shared, row: Row) -> dict[str, Any]:
     record: dict[str, Any] = {"key": _json_value(row.key), "input": partition.path,
                               "row": partition.first_row + position}
     record.update(_scores_and_points(compiled, matches.evaluation, i))
+    if compiled.plan.weight_slot >= 0:
+        record["weight"] = _number(float(matches.evaluation.values[compiled.plan.weight_slot, i]))
     outcome, column, errors = matches.evaluation, i, row_errors
     if shared.grouping is not None and matches.entity[i] >= 0:
         entities: Entities = shared.grouping.entities
@@ -398,6 +401,27 @@ def _print_calls(compiled: Compiled, evaluation: Evaluation, i: int, console: Co
             console.print(f"  {call.text} = {shown}", markup=False)
 
 
+def _row_weight_text(compiled: Compiled, evaluation: Evaluation, i: int) -> str:
+    """A weighted mean's valid row: its weight, and its weighted score for each score."""
+    weight = float(evaluation.values[compiled.plan.weight_slot, i])
+    slot = compiled.slot_of
+    terms = [f"{s.output_column} {_format(float(evaluation.values[slot[s.name], i]))} × {_format(weight)} = "
+             f"{_format(weight * float(evaluation.values[slot[s.name], i]))}" for s in compiled.scorecard.scores]
+    return f"{compiled.scorecard.aggregate.weight} = {_format(weight)}; " + ", ".join(terms)
+
+
+def _weighted_sums_text(compiled: Compiled, valid_rows: list[Row], score: str) -> str:
+    """Σ wᵢsᵢ / Σ wᵢ of one score over the entity's valid rows, added in input order as the kernel adds them."""
+    score_slot = compiled.slot_of[score]
+    total = weight = 0.0
+    for row in valid_rows:
+        w = float(row.matches.evaluation.values[compiled.plan.weight_slot, row.i])
+        total += w * float(row.matches.evaluation.values[score_slot, row.i])
+        weight += w
+    name = compiled.scorecard.aggregate.weight
+    return f"weighted_mean of the rows: Σ {name} × {score} / Σ {name} = {_format(total)} / {_format(weight)}"
+
+
 def _print_entity(shared: Shared, rows: list[Row], key: Any, console: Console) -> None:
     """An aggregating scorecard: every row of the entity, then the group's outcome (SPEC §2.3)."""
     compiled = shared.compiled
@@ -413,6 +437,8 @@ def _print_entity(shared: Shared, rows: list[Row], key: Any, console: Console) -
             if row_errors:
                 console.print(f"row {shown + n + 1}: [bold red]invalid[/], quarantined with {', '.join(row_errors)}; "
                               "it leaves the group")
+            elif compiled.plan.weight_slot >= 0:
+                console.print(f"row {shown + n + 1}: {escape(_row_weight_text(compiled, matches.evaluation, indexes[n]))}")
         shown += len(indexes)
     entity = next((int(row.matches.entity[row.i]) for row in rows if row.matches.entity[row.i] >= 0), -1)
     if entity < 0:
@@ -421,9 +447,16 @@ def _print_entity(shared: Shared, rows: list[Row], key: Any, console: Console) -
     entities: Entities = shared.grouping.entities
     aggregate = scorecard.aggregate
     outcome = entities.evaluation
-    console.print(f"entity: {int(entities.rows[entity])} valid rows, scores combined by {aggregate.method}"
+    weighted = f" of {aggregate.weight}" if aggregate.weight else ""
+    console.print(f"entity: {int(entities.rows[entity])} valid rows, scores combined by {aggregate.method}{weighted}"
                   f"{' (odd_count)' if aggregate.odd_count else ''}")
-    _print_scores(compiled, outcome, entity, console, how=f"{aggregate.method} of the rows")
+    if aggregate.weight:
+        valid_rows = [row for row in rows if row.matches.entity[row.i] >= 0]
+        for score in scorecard.scores:
+            console.print(f"{score.output_column} ({_weighted_sums_text(compiled, valid_rows, score.name)}) = "
+                          f"{_format(float(outcome.values[compiled.slot_of[score.name], entity]))}")
+    else:
+        _print_scores(compiled, outcome, entity, console, how=f"{aggregate.method} of the rows")
     errors = error_lists(compiled, outcome.errors[:, [entity]]).to_pylist()[0]
     _print_ranks(compiled, outcome, entity, errors, console)
     _print_outcome(compiled, outcome, entity, errors, console)

@@ -171,3 +171,26 @@ def test_names_like_the_key_or_an_output_column_are_renamed(tmp_path: Path) -> N
     document = yaml.safe_load(imported.text)
     assert list(document["inputs"]) == ["id", "var_1", "var_2", "var_3", "Age"]  # Age is free: kept, case and all
     assert len(imported.warnings) == 3
+
+
+def test_a_made_up_name_never_takes_another_variables_name(tmp_path: Path) -> None:
+    # 年龄 is the 2nd variable: `var_2` would be its made-up name, but the card has a real var_2
+    # (the register's own column), which must keep its name; 学历's `var_1` is taken the same way.
+    path = card_file(tmp_path, '学历,1,学历,"本科%,%硕士",20\n年龄,2,年龄,"[-inf,30.0)",-10\n年龄,3,年龄,"[30.0,inf)",10\n'
+                               'var_2,4,var_2,"a%,%b",1\nvar_1,5,var_1,c,2\n')
+    imported = import_card("scorecardpy", path, ImportOptions(key="id", tiers="A>=10,B"))
+    document = yaml.safe_load(imported.text)
+    components = document["score"]["components"]  # in the card's order: 学历, 年龄, var_2, var_1
+    assert [c["input"] for c in components] == ["var_1_2", "var_2_2", "var_2", "var_1"]
+    assert components[3]["map"] == {"c": 2} and components[1]["bands"][0] == {"to": 30, "points": -10}
+    assert [w.split(": ", 2)[1] for w in imported.warnings] == ["学历", "年龄"]  # the real var_1, var_2: no warning
+
+
+def test_a_name_like_another_components_points_column_is_renamed(tmp_path: Path) -> None:
+    # component foo writes points_foo: an input points_foo (or POINTS_FOO, a case clash) cannot stand beside it
+    path = card_file(tmp_path, "points_foo,1,points_foo,x,3\nfoo,2,foo,a,1\nfoo,3,foo,b,2\nPOINTS_BAR,4,POINTS_BAR,y,3\n"
+                               "bar,5,bar,c,1\n")
+    imported = import_card("scorecardpy", path, ImportOptions(key="id", tiers="A>=2,B"))  # it passes check
+    document = yaml.safe_load(imported.text)
+    assert list(document["inputs"]) == ["id", "points_foo", "var_2", "POINTS_BAR", "var_4"]
+    assert [w.split(": ", 2)[1] for w in imported.warnings] == ["foo", "bar"]

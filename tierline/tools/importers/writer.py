@@ -21,7 +21,6 @@ from typing import Any
 
 import yaml
 
-from tierline.errors import ScorecardError
 from tierline.scorecard.columns import DEFAULT_SCORE_COLUMN, RESERVED_COLUMNS
 from tierline.scorecard.format import NAME_PATTERN
 from tierline.tools.importers.card import Card, CardVariable
@@ -42,29 +41,41 @@ def number(value: float) -> int | float:
 
 
 def input_names(card: Card, key: str) -> tuple[dict[str, str], list[str]]:
-    """Variable → input name (an identifier, not the key, not an output column), and a warning for
-    every name that had to change: the register's column must then be renamed to match."""
-    names: dict[str, str] = {}
-    warnings: list[str] = []
+    """Variable → input name (an identifier, not the key, not an output column, not another
+    component's points column), and a warning for every name that had to change: the register's
+    column must then be renamed to match.
+
+    Names that need no change are kept first, so a made-up name (`var_2` for 年龄) never takes the
+    name of another variable of the card (a real `var_2`), whose column the register already has."""
     used = {key.lower()}  # output columns may not differ in case only: Parquet readers fold it
 
     def free(name: str) -> bool:
-        return bool(_IDENTIFIER.match(name)) and name.lower() not in _TAKEN and name.lower() not in used
+        # the name is an input and a component, whose points column is points_<name>: both must be free
+        return (bool(_IDENTIFIER.match(name)) and name.lower() not in _TAKEN
+                and name.lower() not in used and f"points_{name}".lower() not in used)
 
+    def take(name: str) -> None:
+        used.update((name.lower(), f"points_{name}".lower()))
+
+    names: dict[str, str] = {}
+    for variable in card.variables:
+        if free(variable.name):
+            names[variable.name] = variable.name
+            take(variable.name)
+    warnings: list[str] = []
     for index, variable in enumerate(card.variables, start=1):
-        name = variable.name
-        if not free(name):
-            name = _NOT_IDENTIFIER.sub("_", name).strip("_")
-            if not name or not free(name):
-                name = f"var_{index}"
-            if not free(name):
-                raise ScorecardError(f"{variable.name}: no free input name for it ({name} is taken)",
-                                     source=card.source, line=variable.line)
-            warnings.append(f"{card.source}:{variable.line}: {variable.name}: read from the column {name} (an input "
-                            "name is an identifier, not the key nor an output column): rename the register's column")
-        used.add(name.lower())
+        if variable.name in names:
+            continue
+        name = _NOT_IDENTIFIER.sub("_", variable.name).strip("_")
+        suffix = 1
+        while not name or not free(name):  # ends: each try is new and at most len(used) are taken
+            name = f"var_{index}" if suffix == 1 else f"var_{index}_{suffix}"
+            suffix += 1
+        warnings.append(f"{card.source}:{variable.line}: {variable.name}: read from the column {name} (an input "
+                        "name is an identifier, not the key nor an output column): rename the register's column")
+        take(name)
         names[variable.name] = name
-    return names, warnings
+    return {variable.name: names[variable.name] for variable in card.variables}, warnings
 
 
 def scorecard_document(card: Card, names: dict[str, str], *, scorecard: str, version: int, key: str,

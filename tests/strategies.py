@@ -596,10 +596,12 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
     doc["tiers"] = tiers
 
     overrides = []
+    # with aggregate, overrides hold per row, before the entities are ranked: they may not read a rank
+    held = _Expressions(draw, {k: v for k, v in names.items() if k not in ranks}) if aggregate else conditions
     for index in range(draw(st.integers(0, 2))):
         own = overrides_only[index] if index < len(overrides_only) and draw(st.booleans()) else None
         # two conditions must hold, so that most rows still reach the tiering
-        when = f"({conditions.boolean(draw(st.integers(0, max_depth)))}) and ({conditions.boolean(draw(st.integers(0, max_depth)))})"
+        when = f"({held.boolean(draw(st.integers(0, max_depth)))}) and ({held.boolean(draw(st.integers(0, max_depth)))})"
         override: dict[str, Any] = {"name": f"ov{index}", "when": when}
         if own is not None:
             override.update(tier=own[0], label=own[1])

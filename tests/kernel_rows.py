@@ -67,7 +67,9 @@ def kernel_row(compiled: Compiled, evaluation: Evaluation, row: int) -> RowResul
     derived: dict[str, Any] = {}
     for column in sc.derived:
         value = slot(column.name)
-        if column.expression.type == "bool":
+        if column.is_text:  # the kernels' item number, read as the item's text
+            derived[column.name] = column.text_of(value)
+        elif column.expression.type == "bool":
             derived[column.name] = _flag(value)
         else:
             derived[column.name] = _number(value)

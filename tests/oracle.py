@@ -531,8 +531,11 @@ def evaluate_row(scorecard: Scorecard, row: Mapping[str, Any], population: list[
     codes = [t.code for t in scorecard.tiers]
     actions = {a.name: (None if tier is None else a.values[codes.index(tier)]) for a in scorecard.actions}
     env.update({name: as_value(value) for name, value in actions.items()})
-    derived: dict[str, float | bool | None] = {}
+    derived: dict[str, float | bool | str | None] = {}
     for column in scorecard.derived:  # in order: a derived column may read earlier ones
+        if column.is_text:  # `choose:` the first item whose condition holds; none: null
+            derived[column.name] = next((c.value for c in column.choices if c.when is None or holds(c.when.ast, env)), None)
+            continue  # no expression reads a text derived column
         derived[column.name] = env[column.name] = evaluate_expression(column.expression.ast, env)  # type: ignore[assignment]
 
     return RowResult(points=points, scores=scores, tier=tier, override=override, reasons=reasons,

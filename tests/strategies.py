@@ -641,6 +641,12 @@ def scorecard_cases(draw, max_rows: int = 30, max_derived: int = 3, max_depth: i
             text = "-(null)" if kind == "number" else "not (null)"
         derived[f"der{index}"] = text
         names[f"der{index}"] = (kind, [])
+    if draw(st.integers(0, 2)) == 0:  # a text column by `choose:` (SPEC-silent: see README), read by nothing
+        items = [{"when": _Expressions(draw, names).boolean(draw(st.integers(0, max_depth))), "value": f"v{n}"}
+                 for n in range(draw(st.integers(1, 3)))]
+        if draw(st.booleans()):
+            items.append({"value": "rest"})
+        derived["txt"] = {"choose": items}
     if derived:
         doc["derived"] = derived
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 from tierline.compiler import Compiled
 from tierline.kernels.errorbits import rows_with_error
 from tierline.pipeline.encode import Evaluation
+from tierline.scorecard.model import Derived
 from tierline.scorecard.columns import (
     GROUP_ROWS, OVERRIDE, QUARANTINE_ERRORS, REASONS, RUN_ID, SCORECARD, SCORECARD_VERSION, TIER_LABEL, TIER_RANK,
 )
@@ -42,9 +43,25 @@ def output_schema(compiled: Compiled, passthrough_schema: pa.Schema) -> pa.Schem
     fields += _TIER_FIELDS + ([_REASONS_FIELD] if sc.output.reasons else [])
     fields += [pa.field(r.name, pa.int32()) for r in sc.ranks]
     fields += [pa.field(a.name, _ACTION_TYPES[a.type]) for a in sc.actions]
-    fields += [pa.field(d.name, pa.bool_() if d.expression.type == "bool" else pa.float64()) for d in sc.derived]
+    fields += [pa.field(d.name, _derived_type(d)) for d in sc.derived]
     fields += _RUN_FIELDS
     return pa.schema(fields)
+
+
+def _derived_type(derived: Derived) -> pa.DataType:
+    if derived.is_text:
+        return pa.string()
+    return pa.bool_() if derived.expression.type == "bool" else pa.float64()
+
+
+def _derived_column(derived: Derived, values: np.ndarray) -> pa.Array:
+    """A derived column's output from its slot values (a text column's: the number of its item)."""
+    if derived.is_text:  # item numbers 1…n, null where no item held
+        texts = pa.array([c.value for c in derived.choices], type=pa.string())
+        return texts.take(pa.array(np.nan_to_num(values).astype(np.int32) - 1, mask=np.isnan(values)))
+    if derived.expression.type == "bool":
+        return pa.array(values == 1.0, mask=np.isnan(values))
+    return _float_column(values)
 
 
 def _float_column(values: np.ndarray) -> pa.Array:
@@ -118,11 +135,7 @@ def build_outputs(compiled: Compiled, table: pa.Table, evaluation: Evaluation, r
     for action in sc.actions:
         columns.append(pa.array(list(action.values), type=_ACTION_TYPES[action.type]).take(tier_index))
     for derived in sc.derived:
-        values = evaluation.values[slot[derived.name], rows]
-        if derived.expression.type == "bool":
-            columns.append(pa.array(values == 1.0, mask=np.isnan(values)))
-        else:
-            columns.append(_float_column(values))
+        columns.append(_derived_column(derived, evaluation.values[slot[derived.name], rows]))
     columns.append(_constant(sc.name, pa.string(), n))
     columns.append(_constant(sc.version, pa.int32(), n))
     columns.append(_constant(run_id, pa.string(), n))

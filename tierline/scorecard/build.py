@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 
-from tierline.scorecard.expressions import ValueType
+from tierline.scorecard.expressions import Binary, Call, Literal_, Node, ValueType
+from tierline.scorecard.format import ChoiceSpec
 from tierline.scorecard.model import (
     ActionColumn,
     Aggregate,
+    Choice,
     Derived,
+    Expression,
     Output,
     Score,
     Scorecard,
@@ -105,11 +108,37 @@ class Builder(TieringBuilder, RankBuilder):
             path = ("derived", name)
             if not self.check_column_name(name, f"derived column {quote(name)}", path):
                 continue
+            if isinstance(text, ChoiceSpec):
+                derived = self.build_choice(name, text, path, extra)
+                if derived is not None:
+                    result.append(derived)  # text: no expression reads it (it stays out of `extra`)
+                    self.text_derived.add(name)
+                continue
             expression = self.expression(str(text), path, extra, "derived")
             if expression is not None:
                 result.append(Derived(name=name, expression=expression))
                 extra[name] = expression.type
         return tuple(result)
+
+    def build_choice(self, name: str, spec: ChoiceSpec, path: Path_, extra: dict[str, ValueType]) -> Derived | None:
+        """A text derived column: the value of the first item whose `when` holds (see `Derived`)."""
+        choices: list[Choice] = []
+        for n, item in enumerate(spec.choose):
+            item_path = path + ("choose", n)
+            if item.when is None and n != len(spec.choose) - 1:
+                self.add(item_path, f"derived column {quote(name)}: only the last item may leave out `when` "
+                         "(it takes every row no item before it took)")
+                return None
+            when = None if item.when is None else self.expression(item.when, item_path + ("when",), extra, "condition")
+            if item.when is not None and when is None:
+                return None
+            choices.append(Choice(when=when, value=item.value))
+        parts: list[Node] = [Literal_(float(n + 1), 0) if c.when is None else Binary("/", Literal_(float(n + 1), 0), c.when.ast, 0)
+                             for n, c in enumerate(choices)]
+        ast: Node = parts[0] if len(parts) == 1 else Call("coalesce", tuple(parts), 0, 0)
+        text = "; ".join(f"{c.value} when {c.when.text}" if c.when else f"{c.value} otherwise" for c in choices)
+        expression = Expression(text=text, ast=ast, type="number", line=self.line(path))
+        return Derived(name=name, expression=expression, choices=tuple(choices))
 
     def build_aggregate(self, scores: tuple[Score, ...]) -> Aggregate | None:
         raw = self.spec.aggregate

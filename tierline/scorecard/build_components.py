@@ -31,6 +31,7 @@ class ComponentBuilder:
         self.inputs: dict[str, Input] = {}
         self.score_names: list[str] = []
         self.rank_names: list[str] = []  # SPEC §2.4a: known once the scores are, before any expression
+        self.text_derived: set[str] = set()  # `choose:` columns: written, never read by an expression
         # every output column named so far (SPEC §4) → what writes it, for clash messages, and where
         self.columns: dict[str, str] = {name: "a column tierline writes" for name in sorted(RESERVED_COLUMNS)}
         self.column_paths: dict[str, Path_] = {}
@@ -204,6 +205,8 @@ class ComponentBuilder:
                 return "number"
             if name.name in extra:
                 return extra[name.name]
+            if name.name in self.text_derived:
+                raise ExpressionError(f"{quote(name.name)} is a text column (`choose:`); no expression can read it", name.column)
             raise ExpressionError(f"unknown name {quote(name.name)}", name.column)
 
         try:

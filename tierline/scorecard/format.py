@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from tierline.scorecard.limits import INT32_MAX, INT64_MAX, INT64_MIN
 
@@ -222,6 +222,27 @@ class OverrideSpec(_Strict):
     label: str | None = None
 
 
+class ChoiceItemSpec(_Strict):
+    when: str | None = Field(default=None, description="a condition; none on the last item: every other row")
+    value: str = Field(min_length=1, description="the text the column holds when `when` holds")
+
+
+class ChoiceSpec(_Strict):
+    """A text derived column: the `value` of the first item whose `when` holds (null when none does)."""
+
+    choose: list[ChoiceItemSpec] = Field(min_length=1)
+
+
+def _derived_kind(value: Any) -> str:
+    return "choice" if isinstance(value, (dict, ChoiceSpec)) else "expression"
+
+
+# a derived column is an expression, or a `choose:` table of texts; the tag picks the one whose
+# messages a wrong value gets (not both)
+DerivedSpec = Annotated[Union[Annotated[str, Tag("expression")], Annotated[ChoiceSpec, Tag("choice")]],
+                        Discriminator(_derived_kind)]
+
+
 class ScorecardSpec(_Strict):
     """A tierline scorecard file."""
 
@@ -247,7 +268,7 @@ class ScorecardSpec(_Strict):
     overrides: list[OverrideSpec] = Field(default_factory=list)
     tiers: TiersSpec
     actions: dict[str, dict[str, Scalar]] | None = None
-    derived: dict[Name, str] | None = None
+    derived: dict[Name, DerivedSpec] | None = None
     reasons: ReasonsSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
     expectations: str | None = Field(default=None, description="extra GX suite JSON, merged")

@@ -206,9 +206,29 @@ class ActionColumn:
 
 
 @dataclass(frozen=True)
+class Choice:
+    when: Expression | None  # None: the catch-all last item
+    value: str
+
+
+@dataclass(frozen=True)
 class Derived:
+    """A derived column (SPEC §2.6). A text column (`choose:`) keeps its items in `choices`; its
+    `expression` is then the number (1-based) of the first item that holds, which is what the
+    kernels compute: `coalesce(1 / when₁, 2 / when₂, …, n)`, since a false condition is 0 and a
+    division by zero is null, an unknown one null, and a true one 1."""
+
     name: str
     expression: Expression
+    choices: tuple[Choice, ...] = ()
+
+    @property
+    def is_text(self) -> bool:
+        return bool(self.choices)
+
+    def text_of(self, number: float) -> str | None:
+        """A text column's value for the item number the kernels computed (NaN: no item held)."""
+        return None if number != number else self.choices[int(number) - 1].value
 
 
 @dataclass(frozen=True)

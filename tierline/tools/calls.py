@@ -34,7 +34,11 @@ def expressions_with_calls(scorecard: Scorecard) -> list[tuple[str, Expression]]
     if isinstance(scorecard.tiering, RuleTiering):
         found += [(f"rule {n + 1} ({rule.tier})", rule.when) for n, rule in enumerate(scorecard.tiering.rules)
                   if rule.when is not None]
-    found += [(f"derived {d.name}", d.expression) for d in scorecard.derived]
+    for d in scorecard.derived:
+        if d.is_text:  # its conditions as written (its expression is the item number, made up)
+            found += [(f"derived {d.name} item {n + 1}", c.when) for n, c in enumerate(d.choices) if c.when is not None]
+        else:
+            found.append((f"derived {d.name}", d.expression))
     return [(where, expression) for where, expression in found if calls_in(expression.ast)]
 
 

@@ -296,9 +296,11 @@ def _reasons(scorecard: Any, evaluation: Evaluation, i: int) -> list[str]:
     return [scorecard.components[r].name for r in evaluation.reasons[:, i] if r >= 0]
 
 
-def _derived_value(derived: Any, value: float) -> float | bool | None:
+def _derived_value(derived: Any, value: float) -> float | bool | str | None:
     if math.isnan(value):
         return None
+    if derived.is_text:
+        return derived.text_of(value)
     return value == 1.0 if derived.expression.type == "bool" else value
 
 
@@ -385,8 +387,11 @@ def _print_outcome(compiled: Compiled, evaluation: Evaluation, i: int, errors: l
             console.print(f"{action.name}: {str(value).lower() if isinstance(value, bool) else value}", markup=False)
         for derived in scorecard.derived:
             value = float(evaluation.values[slot[derived.name], i])
-            shown = (_format(value) if derived.expression.type != "bool" or math.isnan(value)
-                     else "true" if value == 1.0 else "false")
+            if derived.is_text:
+                shown = derived.text_of(value) or "null"
+            else:
+                shown = (_format(value) if derived.expression.type != "bool" or math.isnan(value)
+                         else "true" if value == 1.0 else "false")
             console.print(f"{derived.name} = {shown}  ({derived.expression.text})", markup=False)
         _print_calls(compiled, evaluation, i, console)
 

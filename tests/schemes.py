@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from oracle import evaluate_register
+from oracle_register import evaluate_register
 from tierline.cli import main
 from tierline.tools.generators import generator
 from tierline.scorecard.load import load_scorecard

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracle import evaluate_aggregate
+from oracle_register import evaluate_aggregate
 from strategies import Case, scorecard_cases
 from tierline.cli import main
 from tierline.pipeline.run import RunOptions, run

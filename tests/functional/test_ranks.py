@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracle import evaluate_aggregate, evaluate_register
+from oracle_register import evaluate_aggregate, evaluate_register
 from tierline.cli import main
 from tierline.scorecard.load import load_scorecard_text
 

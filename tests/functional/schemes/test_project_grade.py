@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from oracle import evaluate_aggregate
+from oracle_register import evaluate_aggregate
 from registers import write_register
 from schemes import register, run_generated, scorecard_path
 from tierline.cli import main

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from tierline.kernels.scoring import BLOCK
 from kernel_rows import kernel_row, ranked_evaluation
-from oracle import RowResult, evaluate_register, evaluate_row
+from oracle import RowResult, evaluate_row
+from oracle_register import evaluate_register
 from tierline.compiler import compile_scorecard
 from tierline.pipeline.encode import evaluate
 from strategies import Case, rounding_cases, scorecard_cases, wide_cases

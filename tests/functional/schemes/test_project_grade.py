@@ -20,7 +20,7 @@ import pytest
 
 from oracle import evaluate_aggregate
 from registers import write_register
-from schemes import register, run_generated, scorecard_path
+from schemes import grade, register, run_generated, scorecard_path
 from tierline.cli import main
 from tierline.scorecard.load import load_scorecard
 
@@ -124,6 +124,15 @@ def test_project_class_by_kind(graded: dict) -> None:
     classes = {(r["kind"], r["project_class"]) for r in graded["scored"].values()}
     assert classes == set(KINDS.items())
     assert graded["schema"].field("project_class").type == pa.string()
+
+
+def test_a_mixed_panel_takes_the_class_of_its_first_reviewer_row(tmp_path: Path) -> None:
+    """Derived columns of an entity are its first valid row's: the class is not averaged, so a
+    panel whose reviewers disagree on kind is classed by the first reviewer in input order."""
+    rows = [{"project_id": "mixed", "kind": kind, "reviewer": f"r{i}", "reviewer_weight": 1.0, **_dimensions(total)}
+            for i, (kind, total) in enumerate([("improvement", 80.0), ("strategic", 90.0), ("strategic", 100.0)])]
+    row = grade(SCHEME, rows, tmp_path)["mixed"]
+    assert (row["tier"], row["score_grade"], row["rows"], row["project_class"]) == ("A", 90.0, 3, "III")
 
 
 def test_reasons_name_the_dimensions_short_of_their_maximum(graded: dict) -> None:

@@ -1,6 +1,6 @@
 """scorecards/project_grade.yaml: grades A-E by the weighted mean of the reviewers' additive
 scores (项目资源 + 项目效果 + 项目难度; seed 004 §四.4-5), approval routing by grade, and the class
-number by kind.
+(I / II / III, a text derived column) by kind, read from the project's first reviewer row.
 
 One register holds every panel below, its reviewers shuffled over two files and small partitions,
 run once per module by the real `tierline run`; each entity and each quarantined row is also
@@ -14,17 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from oracle_register import evaluate_aggregate
 from registers import write_register
-from schemes import register, run_generated, scorecard_path
+from schemes import grade, register, run_generated, scorecard_path
 from tierline.cli import main
 from tierline.scorecard.load import load_scorecard
 
 SCHEME = "project_grade"
-KINDS = {"strategic": 1.0, "annual_plan": 2.0, "improvement": 3.0}
+KINDS = {"strategic": "I", "annual_plan": "II", "improvement": "III"}
 
 # project → (its reviewers' (weight, total), grade, weighted mean)
 PANELS = {
@@ -86,9 +87,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     output = root / "out"
     assert main(["run", str(scorecard_path(SCHEME)), "--input", str(root / "register"), "--output", str(output),
                  "--period", "t", "--max-invalid-fraction", "1", "--partition-rows", "5", "--quiet"]) == 0
-    scored = {r["project_id"]: r for r in pq.read_table(output / "period=t", partitioning="hive").to_pylist()}
+    table = pq.read_table(output / "period=t", partitioning="hive")
+    scored = {r["project_id"]: r for r in table.to_pylist()}
     quarantined = pq.read_table(output / "_quarantine" / "period=t").to_pylist()
-    return {"rows": rows, "scored": scored, "quarantined": quarantined}
+    return {"rows": rows, "scored": scored, "quarantined": quarantined, "schema": table.schema}
 
 
 @pytest.mark.parametrize("project", list(PANELS), ids=str)
@@ -118,9 +120,19 @@ def test_approval_routing(graded: dict) -> None:
 
 
 def test_project_class_by_kind(graded: dict) -> None:
-    """strategic Ⅰ, annual_plan Ⅱ, improvement Ⅲ, exactly, whatever the reviewers' weights."""
+    """strategic Ⅰ, annual_plan Ⅱ, improvement Ⅲ, as text, whatever the reviewers' weights."""
     classes = {(r["kind"], r["project_class"]) for r in graded["scored"].values()}
     assert classes == set(KINDS.items())
+    assert graded["schema"].field("project_class").type == pa.string()
+
+
+def test_a_mixed_panel_takes_the_class_of_its_first_reviewer_row(tmp_path: Path) -> None:
+    """Derived columns of an entity are its first valid row's: the class is not averaged, so a
+    panel whose reviewers disagree on kind is classed by the first reviewer in input order."""
+    rows = [{"project_id": "mixed", "kind": kind, "reviewer": f"r{i}", "reviewer_weight": 1.0, **_dimensions(total)}
+            for i, (kind, total) in enumerate([("improvement", 80.0), ("strategic", 90.0), ("strategic", 100.0)])]
+    row = grade(SCHEME, rows, tmp_path)["mixed"]
+    assert (row["tier"], row["score_grade"], row["rows"], row["project_class"]) == ("A", 90.0, 3, "III")
 
 
 def test_reasons_name_the_dimensions_short_of_their_maximum(graded: dict) -> None:
@@ -140,8 +152,8 @@ def test_nothing_lost_and_oracle_agrees(graded: dict) -> None:
     assert set(scored) == {key for key, e in entities.items() if not e.result.errors}
     for key, row in scored.items():
         entity = entities[key]
-        assert (str(row["tier"]), row["score_grade"], row["score_class_number"], row["rows"]) == (
-            entity.result.tier, entity.result.scores["grade"], entity.result.scores["class_number"], entity.rows)
+        assert (str(row["tier"]), row["score_grade"], row["project_class"], row["rows"]) == (
+            entity.result.tier, entity.result.scores["grade"], entity.result.derived["project_class"], entity.rows)
     expected = sorted((row["serial"], sorted(codes)) for row, codes in zip(rows, quarantine) if codes)
     assert sorted((r["serial"], sorted(r["errors"])) for r in graded["quarantined"] if r["serial"] not in suite_rejected) \
         == expected

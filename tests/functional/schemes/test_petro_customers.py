@@ -3,15 +3,17 @@
 公司级 company when the annual demand is 5000 t or more ("年需求量在5000吨以上": 5000 itself is
 company-level), else 二级公司级 branch or 加油站级 station by scope. The owner follows the rank of
 annual sales within the region over the whole register (SQL RANK(): ties share a rank, the next
-skips): rank 1 the leadership, rank 2 the departments, the rest the branch (three true/false
-columns). Targets per tier: visit coverage 100%, churn 0 for company-level (key) customers, ≤ 3%
+skips): rank 1 the leadership, rank 2 the departments, the rest the branch, in the text column
+`owner`. Targets per tier: visit coverage 100%, churn 0 for company-level (key) customers, ≤ 3%
 for the others; reviewed quarterly.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -19,7 +21,7 @@ from schemes import grade, register, run_generated, scorecard_path
 from tierline.cli import main
 
 SCHEME = "petro_customers"
-OWNERS = ("owner_leadership", "owner_department", "owner_branch")
+OWNERS = {"leadership", "department", "branch"}
 
 
 def _customer(key: str, region: str, demand: float | None, sales: float | None, scope: str = "branch") -> dict:
@@ -27,8 +29,8 @@ def _customer(key: str, region: str, demand: float | None, sales: float | None, 
 
 
 def _owner(row: dict) -> str:
-    (owner,) = [name.removeprefix("owner_") for name in OWNERS if row[name]]  # exactly one is true
-    return owner
+    assert row["owner"] in OWNERS, row  # a scored row always has a rank, so always an owner
+    return row["owner"]
 
 
 @pytest.mark.parametrize(("demand", "scope", "tier"), [
@@ -72,7 +74,10 @@ def test_the_rank_is_over_the_whole_register_across_two_files(tmp_path: Path) ->
     pq.write_table(register(SCHEME, second), source / "part-1.parquet")
     assert main(["run", str(scorecard_path(SCHEME)), "--input", str(source), "--output", str(tmp_path / "out"),
                  "--period", "p", "--partition-rows", "3", "--quiet"]) == 0
-    rows = {r["customer_id"]: r for r in pq.read_table(tmp_path / "out" / "period=p", partitioning="hive").to_pylist()}
+    table = pq.read_table(tmp_path / "out" / "period=p", partitioning="hive")
+    assert table.schema.field("owner").type == pa.string()  # one text column, not one flag per owner
+    assert not {"owner_leadership", "owner_department", "owner_branch"} & set(table.column_names)
+    rows = {r["customer_id"]: r for r in table.to_pylist()}
     assert rows["top"]["region_rank"] == 1 and _owner(rows["top"]) == "leadership"
     assert rows["next"]["region_rank"] == rows["p9"]["region_rank"] == 2  # a tie across the two files
     assert _owner(rows["p9"]) == "department" and rows["p8"]["region_rank"] == 4 and _owner(rows["p8"]) == "branch"
@@ -82,7 +87,9 @@ def test_the_rank_is_over_the_whole_register_across_two_files(tmp_path: Path) ->
 def test_generated_register_gives_each_region_its_leaders(tmp_path: Path) -> None:
     _, scored, quarantined = run_generated(SCHEME, tmp_path)
     assert set(scored.column("tier").to_pylist()) == {"company", "branch", "station"}
+    assert scored.schema.field("owner").type == pa.string()
     rows = scored.to_pylist()
+    assert {r["owner"] for r in rows} == OWNERS
     for region in {r["region"] for r in rows}:
         sales = sorted((r["annual_sales_t"] for r in rows if r["region"] == region), reverse=True)
         for r in (r for r in rows if r["region"] == region):
@@ -106,3 +113,14 @@ def test_a_repeated_customer_is_quarantined_and_not_ranked(tmp_path: Path) -> No
     assert {k: (r["region_rank"], _owner(r)) for k, r in scored.items()} == {"a": (1, "leadership"), "b": (2, "department")}
     quarantined = pq.read_table(tmp_path / "out" / "_quarantine" / "period=p").to_pylist()
     assert [(r["customer_id"], r["errors"]) for r in quarantined] == [("dup", ["customer_id:unique"])] * 2
+
+
+def test_explain_shows_the_owner_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [_customer("a", "north", 100.0, 30.0), _customer("b", "north", 100.0, 20.0),
+            _customer("c", "north", 100.0, 10.0)]
+    pq.write_table(register(SCHEME, rows), tmp_path / "in.parquet")
+    for key, owner in (("a", "leadership"), ("b", "department"), ("c", "branch")):
+        assert main(["explain", str(scorecard_path(SCHEME)), "--input", str(tmp_path / "in.parquet"), "--key", key,
+                     "--json"]) == 0
+        (line,) = capsys.readouterr().out.splitlines()
+        assert json.loads(line)["derived"] == {"owner": owner}

@@ -273,8 +273,10 @@ BROKEN = [
     case("component-name-starts-with-a-digit", ("{name: impact,", "{name: 1impact,"),
          at="name: 1impact", says=("'1impact'", "^[A-Za-z_][A-Za-z0-9_]*$")),
     case("derived-name-not-ascii", ("  high_value:", "  高价值:"), at="  高价值:", says=("'高价值'", "must match")),
-    case("input-named-like-a-keyword", ("  site: {type: string}", "  And: {type: string}"),
-         at="And: {type", says=("input name 'And' is an expression keyword",)),
+    # (an input may be named like a keyword: registers hold such columns, GX's `null` among them,
+    # and tests/functional/test_gx_conformance.py runs one; a column tierline writes may not)
+    case("derived-named-like-a-keyword", ("  high_value:", "  And:"),
+         at="  And:", says=("derived column 'And' is an expression keyword",)),
     case("points-columns-differ-only-in-case", ("{name: utilisation,", "{name: Impact,"),
          at="name: Impact", says=("'points_Impact'", "differs only in case from 'points_impact'", "case-insensitively")),
     case("input-and-score-differ-only-in-case", ("  site: {type: string}", "  Score: {type: string}"),

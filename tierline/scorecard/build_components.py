@@ -54,14 +54,17 @@ class ComponentBuilder:
         """A name expressions read must not be one of their keywords, which match in any case."""
         if name.lower() not in KEYWORDS:
             return True
-        self.add(path, f"{what} {quote(name)} is an expression keyword ({', '.join(sorted(KEYWORDS))}, in any case); "
+        named = what if what.endswith(quote(name)) else f"{what} {quote(name)}"  # "derived column 'x'" names it
+        self.add(path, f"{named} is an expression keyword ({', '.join(sorted(KEYWORDS))}, in any case); "
                  "expressions could not name it: rename it")
         return False
 
     def build_inputs(self) -> tuple[Input, ...]:
         for name, raw in self.spec.inputs.items():
             path = ("inputs", name)
-            self.check_keyword(name, "input name", path)  # the pattern itself is the format's
+            # the pattern itself is the format's; an input may be named like a keyword (registers
+            # have columns named `null`, GX's own test definitions among them): it is checked,
+            # scored and passed through, and an expression's `null` is always the keyword
             if name in RESERVED_COLUMNS:
                 self.add(path, f"input name {quote(name)} is reserved for an output column")
             values = tuple(raw.values) if raw.values is not None else None

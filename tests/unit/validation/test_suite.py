@@ -69,7 +69,7 @@ inputs:
   day: {type: date}
   seen: {type: timestamp}
   size: {type: category, values: [1, 2, 3]}
-  名称: {type: string, regex: "^[一-龥]+$"}
+  mingcheng: {type: string, regex: "^[一-龥]+$"}
 """ + TIERS
 
 EXPECTED_CODES = [
@@ -88,7 +88,7 @@ EXPECTED_CODES = [
     "day:missing", "day:type",
     "seen:missing", "seen:type",
     "size:missing", "size:type", "size:in_set",
-    "名称:missing", "名称:type", "名称:regex",
+    "mingcheng:missing", "mingcheng:type", "mingcheng:regex",
 ]
 
 CHECK_TYPES = {
@@ -228,7 +228,7 @@ def test_suite_round_trips_through_gx_json(tmp_path, which):
     assert len(again.expectations) == len(suite.expectations)  # GX drops bad ones silently: none here
     assert again.to_json_dict() == suite.to_json_dict()
     if which == "every_option":
-        assert "名称" in text and "\\u" not in text  # ensure_ascii=False
+        assert "[一-龥]" in text and "\\u" not in text  # ensure_ascii=False: the Chinese regex as written
 
 
 def test_key_marked_unique_gets_one_unique_check(tmp_path):
@@ -264,7 +264,7 @@ ROWS: dict[str, list[Any]] = {
     "day":    [datetime.date(2024, 1, d) for d in range(1, 12)] + [None],
     "seen":   [datetime.datetime(2024, 1, 1, h) for h in range(12)],
     "size":   [1,      2,      3,      4,      None,   1,       1,      1,      1,      1,      1,      1],
-    "名称":   ["泵",   "阀门", "pump", None,   "泵",   "泵",    "泵",   "泵",   "泵",   "泵",   "泵",   "泵a"],
+    "mingcheng":   ["泵",   "阀门", "pump", None,   "泵",   "泵",    "泵",   "泵",   "泵",   "泵",   "泵",   "泵a"],
     "plant":  ["p"] * 12,  # undeclared: passed through, never checked
 }
 
@@ -284,7 +284,7 @@ EXPECTED_FAILURES = {
     "tag:unique": [1, 2, 9],  # after defaults: two nulls became "none", as row 9 already is
     "level:between": [1, 3],  # the null (1) became the default 9 > max 5
     "size:in_set": [3],
-    "名称:regex": [2, 11],
+    "mingcheng:regex": [2, 11],
 }
 
 
@@ -320,7 +320,7 @@ def test_the_suite_describes_the_data_after_defaults(tmp_path, batch_definition)
     # On the raw frame the defaulted nulls pass every check (nulls skip map checks), so the
     # failures that only the default value makes disappear.
     raw = table.to_pandas(date_as_object=False, ignore_metadata=True)
-    for name in ("id", "kind", "grade", "tag", "名称"):
+    for name in ("id", "kind", "grade", "tag", "mingcheng"):
         raw[name] = raw[name].astype(object)
     raw_failures = failures(run_suite(batch_definition, suite_for(card, table.schema), raw))
     only_after_defaults = {"grade:in_set": [1], "tag:unique": [1, 2, 9], "level:between": [1]}

@@ -24,6 +24,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from oracle_register import evaluate_register
+from registers import write_register
 from tierline.cli import main
 from tierline.tools.generators import generator
 from tierline.scorecard.load import load_scorecard
@@ -86,6 +87,18 @@ def grade(scheme: str, rows: Sequence[Mapping[str, Any]], tmp_path: Path, *, ora
                 if not expected.errors and got["tier"] is not None:
                     assert got["tier"] == expected.tier, f"{row}: kernels {got['tier']}, oracle {expected.tier}"
     return graded
+
+
+def grade_panels(scheme: str, rows: Sequence[Mapping[str, Any]], root: Path) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """An aggregating scheme's rows (one per rater or reviewer) through `tierline run` over two files
+    and partitions of five rows, so that panels span files and partitions: the scored entities (with
+    `tier` from the path) and the quarantined rows."""
+    write_register(register(scheme, rows), root / "register", files=2, row_group_size=4)
+    output = root / "out"
+    assert main(["run", str(scorecard_path(scheme)), "--input", str(root / "register"), "--output", str(output),
+                 "--period", "t", "--max-invalid-fraction", "1", "--partition-rows", "5", "--quiet"]) == 0
+    return (pq.read_table(output / "period=t", partitioning="hive"),
+            pq.read_table(output / "_quarantine" / "period=t").to_pylist())
 
 
 def tiers(scheme: str, rows: Sequence[Mapping[str, Any]], tmp_path: Path) -> list[str | None]:

@@ -13,13 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 from oracle_register import evaluate_aggregate
 from tierline.cli import main
-from registers import write_register
-from schemes import register, run_generated, scorecard_path
+from schemes import grade_panels, run_generated, scorecard_path
 from tierline.scorecard.load import load_scorecard
 
 SCHEME = "lec_hazard"
@@ -71,15 +69,9 @@ def _rows() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp(SCHEME)
     rows = _rows()
-    write_register(register(SCHEME, rows), root / "register", files=2, row_group_size=4)
-    output = root / "out"
-    assert main(["run", str(scorecard_path(SCHEME)), "--input", str(root / "register"), "--output", str(output),
-                 "--period", "t", "--max-invalid-fraction", "1", "--partition-rows", "5", "--quiet"]) == 0
-    scored = {r["hazard_id"]: r for r in pq.read_table(output / "period=t", partitioning="hive").to_pylist()}
-    quarantined = pq.read_table(output / "_quarantine" / "period=t").to_pylist()
-    return {"rows": rows, "scored": scored, "quarantined": quarantined}
+    table, quarantined = grade_panels(SCHEME, rows, tmp_path_factory.mktemp(SCHEME))
+    return {"rows": rows, "scored": {r["hazard_id"]: r for r in table.to_pylist()}, "quarantined": quarantined}
 
 
 @pytest.mark.parametrize("hazard", list(PANELS), ids=str)

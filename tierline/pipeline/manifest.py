@@ -4,15 +4,16 @@ what it read, scored and with which tierline."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from tierline.pipeline.inputs import InputFile
 from tierline.pipeline.task import Grouping, PartitionResult
 from tierline.pipeline.validate import CheckCounts, ValidationPlan
-from tierline.scorecard.model import Scorecard
+from tierline.scorecard.model import Level, LevelTiering, MatrixTiering, QuantileTiering, RuleTiering, Scorecard, Tiering
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def build_manifest(facts: RunFacts, scorecard: Scorecard, files: Sequence[InputF
         "period": facts.period,
         "scorecard": {"name": scorecard.name, "version": scorecard.version, "sha256": scorecard.sha256,
                       "path": str(Path(facts.scorecard_path).absolute())},
+        "grading": grading_facts(scorecard),
         "inputs": [{"path": f.path, "size": f.size, "rows": f.num_rows} for f in files],
         "started": facts.started.isoformat(),
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(),
@@ -90,6 +92,60 @@ def build_manifest(facts: RunFacts, scorecard: Scorecard, files: Sequence[InputF
         "partitions": facts.partitions,
         "tierline_version": _version(),
     }
+
+
+def grading_facts(scorecard: Scorecard) -> dict[str, Any]:
+    """What a reader of the output needs to know of the scorecard without it (`tierline diff`, `report`).
+
+    The key, the tier table in rank order with labels, the score columns, the components behind
+    `reasons`, and the tiering with its boundaries, each naming the output column it reads (an
+    input's column is absent from the output when `passthrough` leaves it out). Infinite range ends
+    are null.
+    """
+    scores = {score.name: score.output_column for score in scorecard.scores}
+
+    def column(by: str, by_score: bool) -> str:
+        return scores[by] if by_score else by
+
+    return {
+        "key": scorecard.key,
+        "aggregate": None if scorecard.aggregate is None else
+        {"by": scorecard.aggregate.by, "method": scorecard.aggregate.method},
+        "tiers": [{"code": t.code, "label": t.label, "rank": t.rank} for t in scorecard.tiers],
+        "scores": [{"name": name, "column": output} for name, output in scores.items()],
+        "components": [{"name": c.name, "score": c.score} for c in scorecard.components],
+        "points": scorecard.output.points,
+        "reasons": scorecard.output.computed_reasons,
+        "overrides": [{"name": o.name, "tier": o.tier} for o in scorecard.overrides],
+        "ranks": [r.name for r in scorecard.ranks],
+        "tiering": _tiering_facts(scorecard.tiering, column),
+    }
+
+
+def _tiering_facts(tiering: Tiering, column: Callable[[str, bool], str]) -> dict[str, Any]:
+    if isinstance(tiering, LevelTiering):
+        return {"kind": "levels", "by": tiering.by, "column": column(tiering.by, tiering.by_score),
+                "scaled_by": None if tiering.scale is None else tiering.scale.column,
+                "levels": [_level(level) for level in tiering.levels]}
+    if isinstance(tiering, MatrixTiering):
+        return {"kind": "matrix", "cells": [list(row) for row in tiering.cells],
+                **{name: {"by": axis.by, "column": column(axis.by, axis.by_score),
+                          "levels": [_level(level) for level in axis.levels]}
+                   for name, axis in (("rows", tiering.rows), ("cols", tiering.cols))}}
+    if isinstance(tiering, QuantileTiering):
+        return {"kind": "quantiles", "by": tiering.by, "column": column(tiering.by, tiering.by_score),
+                "order": tiering.order, "quantiles": [{"tier": q.tier, "top": q.top} for q in tiering.quantiles]}
+    if isinstance(tiering, RuleTiering):
+        return {"kind": "rules", "hit": tiering.hit,
+                "rules": [{"tier": r.tier, "when": None if r.when is None else r.when.text} for r in tiering.rules]}
+    raise TypeError(f"unknown tiering {type(tiering).__name__}")
+
+
+def _level(level: Level) -> dict[str, Any]:
+    bounds = level.range
+    return {"tier": level.tier,
+            "lower": None if math.isinf(bounds.lower) else bounds.lower, "lower_inclusive": bounds.lower_inclusive,
+            "upper": None if math.isinf(bounds.upper) else bounds.upper, "upper_inclusive": bounds.upper_inclusive}
 
 
 def _version() -> str:

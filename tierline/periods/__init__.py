@@ -1,0 +1,1 @@
+"""Reading published periods: `tierline diff` (`diff.py`) and `tierline report` (`report/`)."""

@@ -1,0 +1,62 @@
+"""The SQL engine behind `tierline diff` and `tierline report`: DuckDB over the published Parquet.
+
+DuckDB rather than Polars: with `memory_limit` set, its hash joins and aggregations spill to a
+temporary directory instead of growing, so diffing two 100M-row periods stays under the memory
+bound on a small machine (benchmarks/README.md has the figures), and the histograms and counts of a
+report are one query each over only the columns they need. No row passes through Python.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Sequence
+
+import duckdb
+
+from tierline.periods.published import PublishedPeriod
+
+__all__ = ["connect", "scored_rows_sql", "quarantine_rows_sql", "quote_identifier", "quote_literal"]
+
+DEFAULT_MEMORY_LIMIT = "1GB"  # DuckDB's own accounting; its process stays well under 2 GiB (benchmarks/)
+
+
+def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None,
+            spill_dir: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that spills to `spill_dir` (default: the system temp dir)."""
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+    con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+    con.execute(f"SET temp_directory = {quote_literal(spill_dir or tempfile.gettempdir())}")
+    con.execute("SET preserve_insertion_order = false")  # lets joins and COPY stream
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def scored_rows_sql(period: PublishedPeriod) -> str:
+    """A FROM-able SQL text for the period's scored rows, with `tier` and `period` (text) from the path.
+
+    A period without scored rows gives no files; the caller checks `period.scored_files` first.
+    """
+    return _parquet(period.scored_files, hive=True)
+
+
+def quarantine_rows_sql(period: PublishedPeriod) -> str:
+    """A FROM-able SQL text for the period's quarantined rows (caller checks `quarantine_files`)."""
+    return _parquet(period.quarantine_files, hive=False)
+
+
+def _parquet(files: Sequence[str], *, hive: bool) -> str:
+    if not files:
+        raise ValueError("no files: the caller handles an empty period")
+    listed = ", ".join(quote_literal(f) for f in files)
+    options = ", hive_partitioning = true, hive_types = {'tier': VARCHAR, 'period': VARCHAR}" if hive else ", hive_partitioning = false"
+    return f"read_parquet([{listed}], union_by_name = true{options})"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -43,7 +43,7 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("output", ["s3://bucket/out", "file:///tmp/tierline-out", "simplecache::s3://bucket/out",
-                                    "gs://b/warehouse/loans"])
+                                    "gs://b/warehouse/loans", "file:/tmp/tierline-out", "s3:bucket/out"])
 def test_url_output_is_refused_before_any_input_is_read(output: str, tmp_path: Path) -> None:
     # The input does not exist: exit 2 (not 3) shows the output was judged before the input was touched.
     result = tierline("run", EQUIPMENT_ABC, "--input", tmp_path / "no-such-register", "--output", output,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -78,6 +79,11 @@ class RunSummary:
     quarantine_path: Path = field(kw_only=True)  # the period's published quarantine (likewise)
 
 
+# `scheme:` at the start of an output path: `file:/x`, `s3:bucket` are URLs, or typos of them, not
+# local directories; `./file:/x` still names one.
+_SCHEME_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
 def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
@@ -87,11 +93,11 @@ def _check_options(options: RunOptions) -> str:
     # Only an absent --period defaults: `--period ''` is a mistake to refuse, not today's date.
     today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
     period = validate_period(today if options.period is None else options.period)
-    if is_url(options.output):
+    if is_url(options.output) or _SCHEME_PREFIX.match(str(options.output)):
         # Until URL outputs are written with the atomic guarantee, a URL would become a local
-        # folder named `s3:` (or `file:`) in the working directory.
+        # folder named `s3:` (or `file:`, from `file:/x`) in the working directory.
         raise UsageError(f"--output {options.output}: writing to a URL is not built yet; give a local or "
-                         "mounted directory")
+                         "mounted directory (./NAME for a local directory whose name has a colon)")
     if options.validation not in VALIDATION_MODES:
         raise UsageError(f"--validation must be one of {', '.join(VALIDATION_MODES)}")
     if not 0.0 <= options.max_invalid_fraction <= 1.0:

@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("dir")
     diff.add_argument("--from", dest="from_period", required=True)
     diff.add_argument("--to", dest="to_period", required=True)
+    diff.add_argument("-o", "--output", metavar="FILE",
+                      help="write one row per entity (key, state, tier, rank and score in each period, direction)")
+    diff.add_argument("--format", choices=("table", "csv", "json", "parquet"), default=None,
+                      help="what is printed: table (default), csv or json; with -o, csv or parquet is the "
+                           "file's format (default: from its name, .csv or else Parquet)")
 
     report = commands.add_parser("report", help="HTML report of a period")
     report.add_argument("dir")
@@ -240,7 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             return _import(args, [a for a in argv if a != "--debug"])
         if args.command == "diff":
-            return _not_built("tierline diff")
+            from tierline.periods.diff import DiffFormat, DiffRequest, diff
+
+            diff(DiffRequest(args.dir, args.from_period, args.to_period, args.output,
+                             None if args.format is None else DiffFormat(args.format)))
+            return 0
         if args.command == "report":
             return _not_built("tierline report")
         raise UsageError(f"unknown command {args.command!r}")

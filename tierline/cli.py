@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="HTML report of a period")
     report.add_argument("dir")
     report.add_argument("--period", required=True)
+    report.add_argument("--compare", metavar="P0", help="the period to show the migration from (default: the "
+                                                         "previous period published in DIR)")
+    report.add_argument("-o", "--output", metavar="FILE.html",
+                        help="where to write the page (default: report-<scorecard>-<period>.html here)")
 
     _import_parser(commands)
 
@@ -207,10 +211,6 @@ def _check(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _not_built(what: str) -> int:
-    raise UsageError(f"{what} is not built in this version of tierline")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -251,7 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                              None if args.format is None else DiffFormat(args.format)))
             return 0
         if args.command == "report":
-            return _not_built("tierline report")
+            from tierline.periods.report import ReportRequest, build_report
+
+            written = build_report(ReportRequest(args.dir, args.period, args.compare, args.output))
+            print(f"{written} ({written.stat().st_size / 1e6:.1f} MB)")
+            return 0
         raise UsageError(f"unknown command {args.command!r}")
     except TierlineError as error:
         if debug:

@@ -11,6 +11,8 @@ The Python API, for schedulers (Airflow, Dagster, cron) and notebooks:
 - `run(scorecard, inputs, output, *, period=None, validation="fast", ...)` -> `RunResult`
 - `check(path)` -> the loaded `Scorecard`, or raises `ScorecardError`
 - `explain(scorecard, inputs, keys)` -> one dict per matching row
+- `diff(output, before, after, *, entities_to=None)` -> the `Migration` matrix between two periods
+- `report(output, period, *, compare=None, target=None)` -> the path of the HTML report
 
 Every failure raises a `TierlineError` (`tierline.errors`), whose `exit_code` is the exit code the
 command `tierline` gives for it.
@@ -18,7 +20,7 @@ command `tierline` gives for it.
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from tierline.api import RunResult, check, explain, run
+from tierline.api import RunResult, check, diff, explain, report, run
 from tierline.errors import (
     InputError, InternalError, OutputError, ScorecardError, TierlineError, UsageError, ValidationPolicyError,
 )
@@ -30,5 +32,5 @@ except PackageNotFoundError:  # a checkout on PYTHONPATH, not installed
 
 __all__ = [
     "InputError", "InternalError", "OutputError", "RunResult", "ScorecardError", "TierlineError", "UsageError",
-    "ValidationPolicyError", "__version__", "check", "explain", "run",
+    "ValidationPolicyError", "__version__", "check", "diff", "explain", "report", "run",
 ]

@@ -1,4 +1,4 @@
-"""The Python API for schedulers and notebooks: `run`, `check`, `explain` (SPEC §1, §3).
+"""The Python API for schedulers and notebooks: `run`, `check`, `explain`, `diff`, `report` (SPEC §1, §3).
 
 Each function does what the command of the same name does and raises the same errors, all of the
 `tierline.errors.TierlineError` family, whose `exit_code` is the command's exit code. Heavy modules
@@ -15,9 +15,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from tierline.errors import ScorecardError, TierlineError
+from tierline.errors import ScorecardError, TierlineError, UsageError
 
 if TYPE_CHECKING:
+    from tierline.periods.migration import Migration
     from tierline.pipeline.run import RunSummary
     from tierline.scorecard.model import Scorecard
 
@@ -206,3 +207,34 @@ def explain(scorecard: str | Path, inputs: str | Path | Sequence[str | Path], ke
     explain_rows(str(scorecard), [str(p) for p in paths], keys, console=Console(file=printed),
                  validation=validation, as_json=True)
     return [json.loads(line) for line in printed.getvalue().splitlines() if line.strip()]
+
+
+def diff(output: str | Path, before: str, after: str, *, entities_to: str | Path | None = None,
+         entity_format: str | None = None) -> Migration:
+    """The tier migration from period `before` to `after` of one output directory, as `tierline diff`.
+
+    Returns a `tierline.periods.migration.Migration`: `rows` and `cols` (tiers in rank order, then
+    quarantined and new / gone), `counts[i][j]`, `directions` (up, down, same, new, gone,
+    quarantined) and `to_json()`. With `entities_to`, one row per entity is written there, as
+    Parquet or CSV (`entity_format`, default from the file name). Raises UsageError (exit_code 2)
+    for periods of different scorecards, InputError (3) for a missing directory or period.
+    """
+    from tierline.periods.migration import EntityFormat, migrate
+    from tierline.periods.published import open_period
+
+    target = None if entities_to is None else Path(entities_to)
+    chosen = entity_format or ("csv" if target is not None and target.suffix.lower() == ".csv" else "parquet")
+    try:
+        file_format = EntityFormat(chosen)
+    except ValueError:
+        raise UsageError(f"entity_format must be parquet or csv, not {chosen!r}") from None
+    return migrate(open_period(output, before), open_period(output, after), entities_to=target,
+                   entity_format=file_format)
+
+
+def report(output: str | Path, period: str, *, compare: str | None = None, target: str | Path | None = None) -> Path:
+    """Writes the HTML report of `period` (as `tierline report`) and returns its path; `compare`
+    defaults to the previous period in `output`, `target` to report-<scorecard>-<period>.html."""
+    from tierline.periods.report import ReportRequest, build_report
+
+    return build_report(ReportRequest(str(output), period, compare, None if target is None else str(target)))

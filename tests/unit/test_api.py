@@ -120,3 +120,20 @@ def test_paths_are_absolute_for_a_relative_output(register: list[Path], tmp_path
 
     assert result.output_dir == tmp_path / "out"
     assert result.manifest_path.is_absolute() and result.manifest_path.is_file()
+
+
+def test_diff_and_report_read_two_published_periods(register: list[Path], tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    tierline.run(EQUIPMENT_ABC, register[:2], output, period="2026-10")
+    tierline.run(EQUIPMENT_ABC, register[1:], output, period="2026-11")
+
+    migration = tierline.diff(output, "2026-10", "2026-11", entities_to=tmp_path / "moves.csv")
+    assert migration.to_json()["directions"]["new"] > 0 and migration.to_json()["directions"]["gone"] > 0
+    assert (tmp_path / "moves.csv").read_text(encoding="utf-8").startswith("equipment_id,from_state,")
+    page = tierline.report(output, "2026-11", target=tmp_path / "r.html")
+    assert page == tmp_path / "r.html" and 'data-chart="migration"' in page.read_text(encoding="utf-8")
+    with pytest.raises(errors.InputError) as missing:
+        tierline.diff(output, "2026-09", "2026-11")
+    assert missing.value.exit_code == 3
+    for function in (tierline.diff, tierline.report):
+        assert function.__doc__

@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scorecard", default=None, help="shipped scorecard id")
     demo.add_argument("--rows", type=int, default=200_000)
     demo.add_argument("--dir", default=None, help="working directory (default: a temporary one)")
+    demo.add_argument("--seed", type=int, default=None,
+                      help="draw another register with the same keys, as a later period would be (default: the fixed demo seed)")
     return parser
 
 
@@ -235,7 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from tierline.tools.demo import demo
 
-            return demo(args.scorecard, args.rows, args.dir)
+            from tierline.tools.demo import DEFAULT_SEED
+
+            return demo(args.scorecard, args.rows, args.dir, seed=DEFAULT_SEED if args.seed is None else args.seed)
         if args.command == "expectations":
             from tierline.validation.suite import write_suite
             from tierline.scorecard.load import load_scorecard

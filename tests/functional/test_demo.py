@@ -34,3 +34,13 @@ def test_demo(scheme: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_demo_refuses_names_that_are_not_shipped(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--scorecard", "../scorecards/equipment_abc"]) == 2
     assert "no shipped scorecard" in capsys.readouterr().err
+
+
+def test_another_seed_draws_the_same_keys_with_other_values(tmp_path: Path) -> None:
+    assert main(["demo", "--scorecard", "loan_five_class", "--rows", "500", "--dir", str(tmp_path / "a")]) == 0
+    assert main(["demo", "--scorecard", "loan_five_class", "--rows", "500", "--dir", str(tmp_path / "b"),
+                 "--seed", "7"]) == 0
+    a, b = (duckdb.sql(f"SELECT loan_id, days_overdue FROM '{tmp_path / d / 'register'}/*.parquet' ORDER BY loan_id")
+            .fetchall() for d in ("a", "b"))
+    assert [k for k, _ in a] == [k for k, _ in b] and a != b
+    assert main(["demo", "--rows", "10", "--seed", "-1"]) == 2

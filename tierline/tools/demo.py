@@ -1,7 +1,7 @@
 """`tierline demo`: a synthetic register for a shipped scorecard, scored end to end.
 
 The generators are vectorised NumPy (a million rows take a second) and seeded, so a demo is
-repeatable. A few percent of rows are deliberately bad, to show the quarantine.
+repeatable; `--seed` draws another register with the same keys (the next period of the same book). A few percent of rows are deliberately bad, to show the quarantine.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from tierline.scorecard.model import Scorecard
 
 SCORECARDS_DIR = Path(__file__).resolve().parent.parent / "scorecards"
 DEFAULT_SCORECARD = "equipment_abc"
+DEFAULT_SEED = 20261121
 
 
-def generate(scorecard_id: str, rows: int, path: Path, files: int = 2, seed: int = 20261121) -> list[Path]:
+def generate(scorecard_id: str, rows: int, path: Path, files: int = 2, seed: int | None = None) -> list[Path]:
     """Write a register of `rows` rows for `scorecard_id` as `files` Parquet files under `path`."""
     make = generators.generator(scorecard_id)
     if make is None:
         raise UsageError(f"no generator for scorecard {scorecard_id!r}; available: {', '.join(generators.available())}")
-    table = make(rows, np.random.default_rng(seed))
+    table = make(rows, np.random.default_rng(DEFAULT_SEED if seed is None else seed))
     path.mkdir(parents=True, exist_ok=True)
     written = []
     per_file = -(-rows // files)
@@ -40,7 +41,8 @@ def generate(scorecard_id: str, rows: int, path: Path, files: int = 2, seed: int
     return written
 
 
-def demo(scorecard_id: str | None, rows: int, directory: str | None, console: Console | None = None) -> int:
+def demo(scorecard_id: str | None, rows: int, directory: str | None, console: Console | None = None,
+         seed: int = DEFAULT_SEED) -> int:
     from tierline.tools.summary import print_summary
     from tierline.pipeline.run import RunOptions, run
 
@@ -52,10 +54,12 @@ def demo(scorecard_id: str | None, rows: int, directory: str | None, console: Co
     scorecard = SCORECARDS_DIR / f"{scorecard_id}.yaml"
     if rows < 1:
         raise UsageError("--rows must be at least 1")
+    if seed < 0:
+        raise UsageError("--seed must be 0 or more")
     base = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="tierline-demo-"))
     register = base / "register"
     output = base / "out"
-    generate(scorecard_id, rows, register)
+    generate(scorecard_id, rows, register, seed=seed)
     console.print(f"register: {rows:,} rows of synthetic {scorecard_id} data in {register}")
     summary = run(RunOptions(scorecard=str(scorecard), inputs=[str(register)], output=str(output),
                              period="demo", max_invalid_fraction=0.10))

@@ -184,11 +184,13 @@ def _not_in_output(columns: list[str]) -> str:
 
 def _reasons(con: duckdb.DuckDBPyConnection, period: PublishedPeriod,
              columns: dict[str, str]) -> tuple[tuple[ReasonCount, ...], str]:
+    if not period.grading.get("components"):
+        return (), "The scorecard has no score components, so no entity has reasons."
     if not period.grading.get("reasons") or "reasons" not in columns:
-        return (), "This scorecard writes no reasons."
+        return (), "This scorecard writes no reasons (output: {reasons: false})."
     reasons = reason_counts(con, period)
     if not reasons:
-        return (), "No entity has a reason: every tier came from overrides or rules, or every component was at its maximum."
+        return (), "No entity has a reason: every tier came from an override or a rule, or every component was at its maximum."
     return reasons, ""
 
 

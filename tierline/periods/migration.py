@@ -33,7 +33,7 @@ from typing import Sequence
 import duckdb
 import pyarrow.parquet as pq
 
-from tierline.errors import InputError, UsageError
+from tierline.errors import InputError, OutputError, UsageError
 from tierline.periods.engine import connect, quote_identifier, quote_literal
 from tierline.periods.published import PublishedPeriod
 
@@ -121,14 +121,28 @@ def migrate(before: PublishedPeriod, after: PublishedPeriod, *, entities_to: Pat
     if before.scorecard_name != after.scorecard_name:
         raise UsageError(f"{before.output_dir}: period {before.period} was graded by {before.describe()} and "
                          f"{after.period} by {after.describe()}: diff compares periods of one scorecard")
-    sources = _Sources.of(before, after)
     con = con or connect()
+    sources = _Sources.of(con, before, after)
     rows, cols = _lines(before, with_new=True), _lines(after, with_new=False)
-    cells: dict[tuple[int | None, int | None], int]
     if entities_to is None:
         cells = _cell_counts(con, f"SELECT s1, s2 FROM ({sources.states_sql(with_scores=False)})")
-    else:
-        cells = _write_entities(con, sources, before, after, entities_to, entity_format)
+        return _migration(before, after, rows, cols, cells)
+    if not entities_to.parent.is_dir():
+        raise UsageError(f"-o {entities_to}: the directory {entities_to.parent} does not exist")
+    temporary = entities_to.with_name(f".{entities_to.name}.tierline-{os.getpid()}.tmp")
+    try:
+        cells = _write_entities(con, sources, before, after, temporary, entity_format)
+        migration = _migration(before, after, rows, cols, cells)  # checked before the file is in place
+        os.replace(temporary, entities_to)
+    except OSError as error:
+        raise OutputError(f"cannot write {entities_to}: {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return migration
+
+
+def _migration(before: PublishedPeriod, after: PublishedPeriod, rows: tuple[Line, ...], cols: tuple[Line, ...],
+               cells: dict[tuple[int | None, int | None], int]) -> Migration:
     counts = _matrix(cells, rows, cols, before, after)
     later = _later_ranks(after)
     directions = {d: 0 for d in Direction}
@@ -188,7 +202,7 @@ class _Sources:
     all_scores: tuple[str, ...]
 
     @staticmethod
-    def of(before: PublishedPeriod, after: PublishedPeriod) -> "_Sources":
+    def of(con: duckdb.DuckDBPyConnection, before: PublishedPeriod, after: PublishedPeriod) -> "_Sources":
         if before.key != after.key:
             raise UsageError(f"{before.output_dir}: the key is {before.key!r} in {before.period} and {after.key!r} "
                              f"in {after.period}: entities cannot be followed across a change of key")
@@ -196,7 +210,7 @@ class _Sources:
         sources = tuple(_Source(files, side, scored, key)
                         for side, period in ((1, before), (2, after))
                         for scored, files in ((True, period.scored_files), (False, period.quarantine_files)) if files)
-        types = {_column_type(source, key) for source in sources}
+        types = {_column_type(con, source, key) for source in sources}
         key_sql = quote_identifier(key) if len(types) <= 1 else f"CAST({quote_identifier(key)} AS VARCHAR)"
         scores = {side: _score_columns(period, [s for s in sources if s.side == side and s.scored])
                   for side, period in ((1, before), (2, after))}
@@ -224,13 +238,13 @@ def _score_alias(side: int, column: str) -> str:
     return quote_identifier(f"sc{side}_{column}")
 
 
-def _column_type(source: _Source, column: str) -> str:
+def _column_type(con: duckdb.DuckDBPyConnection, source: _Source, column: str) -> str:
     """The column's type as DuckDB reads the source, or InputError naming the file without it."""
     for path in source.files:
         if column not in pq.ParquetFile(path).schema_arrow.names:
             raise InputError(f"{path}: no column {column!r}, the key the manifest names")
     listed = ", ".join(quote_literal(f) for f in source.files)
-    described = duckdb.sql(f"DESCRIBE SELECT {quote_identifier(column)} FROM read_parquet([{listed}], "
+    described = con.execute(f"DESCRIBE SELECT {quote_identifier(column)} FROM read_parquet([{listed}], "
                            "union_by_name = true)").fetchall()
     return str(described[0][1])
 
@@ -260,25 +274,16 @@ def _cell_counts(con: duckdb.DuckDBPyConnection, states: str) -> dict[tuple[int 
 
 
 def _write_entities(con: duckdb.DuckDBPyConnection, sources: _Sources, before: PublishedPeriod,
-                    after: PublishedPeriod, target: Path, entity_format: EntityFormat) -> dict[tuple[int | None, int | None], int]:
-    """Writes one row per entity to `target` (through a temporary file), returns the cell counts."""
-    temporary = target.with_name(f".{target.name}.tierline-{os.getpid()}.tmp")
-    if not target.parent.is_dir():
-        raise UsageError(f"-o {target}: the directory {target.parent} does not exist")
-    rows = _entity_sql(sources, before, after)
+                    after: PublishedPeriod, path: Path, entity_format: EntityFormat) -> dict[tuple[int | None, int | None], int]:
+    """Writes one row per entity to `path`, and returns the cell counts read back from it."""
     options = "FORMAT parquet, COMPRESSION zstd" if entity_format is EntityFormat.PARQUET else "FORMAT csv, HEADER true"
     try:
-        con.execute(f"COPY ({rows}) TO {quote_literal(str(temporary))} ({options})")
-        cells = _cell_counts(con, _entity_states_sql(temporary, entity_format))
-        os.replace(temporary, target)
+        con.execute(f"COPY ({_entity_sql(sources, before, after)}) TO {quote_literal(str(path))} ({options})")
+    except duckdb.IOException as error:
+        raise OutputError(f"cannot write {path}: {_one_line(error)}") from None
     except duckdb.Error as error:
-        raise InputError(f"reading the periods or writing {target} failed: {_one_line(error)}") from None
-    except OSError as error:
-        raise InputError(f"cannot write {target}: {error.strerror or error}") from None
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    return cells
+        raise InputError(f"reading the periods failed: {_one_line(error)}") from None
+    return _cell_counts(con, _entity_states_sql(path, entity_format))
 
 
 def _entity_sql(sources: _Sources, before: PublishedPeriod, after: PublishedPeriod) -> str:

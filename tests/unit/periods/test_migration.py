@@ -229,3 +229,24 @@ def test_a_key_column_of_another_type_in_the_later_period_is_compared_as_text(tm
     assert _cell(migration, "A", "C") == 1 and _cell(migration, "C", "C") == 1 and migration.entities == 2
     assert all(line.kind is LineKind.TIER or sum(counts) == 0
                for line, counts in zip(migration.rows, migration.counts))
+
+
+def test_an_entity_file_is_not_left_behind_when_the_diff_is_refused(tmp_path: Path) -> None:
+    table = pa.table({"id": ["k", "k"], "amount": [120.0, 10.0]})
+    card = write_scorecard(tmp_path / "card.yaml", SCORECARD.format(version=1, levels=LEVELS_V1, required="true"))
+    for period in ("2026-01", "2026-02"):
+        pq.write_table(table, tmp_path / f"{period}.parquet")
+        api.run(card, tmp_path / f"{period}.parquet", tmp_path / "out", period=period, validation="off")
+    (tmp_path / "moves").mkdir()
+    with pytest.raises(InputError, match="scored but they hold"):
+        migrate(open_period(tmp_path / "out", "2026-01"), open_period(tmp_path / "out", "2026-02"),
+                entities_to=tmp_path / "moves" / "moves.parquet")
+    assert list((tmp_path / "moves").iterdir()) == []
+
+
+def test_an_entity_file_that_cannot_be_written_is_exit_3_naming_it(periods: Path, tmp_path: Path) -> None:
+    (tmp_path / "taken.parquet").mkdir()  # a directory where the file should go
+    line = assert_one_line_failure(tierline("diff", periods, "--from", "2026-01", "--to", "2026-02",
+                                            "-o", tmp_path / "taken.parquet"), 3)
+    assert "taken.parquet" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.parquet"]

@@ -21,7 +21,7 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
-from tierline.errors import UsageError
+from tierline.errors import OutputError, UsageError
 from tierline.periods import engine
 from tierline.periods.migration import Direction, Migration, migrate
 from tierline.periods.published import PublishedPeriod, open_period, previous_period
@@ -98,7 +98,7 @@ def build_report(request: ReportRequest) -> Path:
         temporary.write_text(html, encoding="utf-8")
         os.replace(temporary, target)
     except OSError as error:
-        raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
     finally:
         temporary.unlink(missing_ok=True)
     return target

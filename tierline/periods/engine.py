@@ -8,15 +8,18 @@ report are one query each over only the columns they need. No row passes through
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
-from typing import Sequence
+import threading
+from typing import Iterator, Sequence
 
 import duckdb
 
 from tierline.periods.published import PublishedPeriod
 
-__all__ = ["connect", "scored_rows_sql", "quarantine_rows_sql", "quote_identifier", "quote_literal"]
+__all__ = ["connect", "watched", "scored_rows_sql", "quarantine_rows_sql", "quote_identifier", "quote_literal"]
 
 DEFAULT_MEMORY_LIMIT = "1GB"  # DuckDB's own accounting; its process stays well under 2 GiB (benchmarks/)
 
@@ -31,6 +34,36 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None
     con.execute("SET preserve_insertion_order = false")  # lets joins and COPY stream
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+@contextlib.contextmanager
+def watched(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
+    """On a terminal, a bar on stderr following DuckDB's own progress of the queries run inside;
+    nothing elsewhere (stdout may carry JSON or CSV, and these queries take seconds to a minute)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    done = threading.Event()
+    with Progress(TextColumn(what), BarColumn(), TextColumn("{task.percentage:>3.0f} %"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(what, total=100)
+
+        def follow() -> None:
+            while not done.wait(0.2):
+                percent = con.query_progress()  # -1 between queries
+                if percent >= 0:
+                    bar.update(task, completed=percent)
+
+        follower = threading.Thread(target=follow, daemon=True)
+        follower.start()
+        try:
+            yield
+        finally:
+            done.set()
+            follower.join()
 
 
 def scored_rows_sql(period: PublishedPeriod) -> str:

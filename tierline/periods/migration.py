@@ -34,7 +34,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from tierline.errors import InputError, OutputError, UsageError
-from tierline.periods.engine import connect, quote_identifier, quote_literal
+from tierline.periods.engine import connect, quote_identifier, quote_literal, watched
 from tierline.periods.published import PublishedPeriod
 
 __all__ = ["Direction", "Line", "LineKind", "Migration", "EntityFormat", "migrate"]
@@ -267,7 +267,8 @@ def _lines(period: PublishedPeriod, *, with_new: bool) -> tuple[Line, ...]:
 
 def _cell_counts(con: duckdb.DuckDBPyConnection, states: str) -> dict[tuple[int | None, int | None], int]:
     try:
-        found = con.execute(f"SELECT s1, s2, count(*) FROM ({states}) GROUP BY ALL").fetchall()
+        with watched(con, "diff: joining the periods by key"):
+            found = con.execute(f"SELECT s1, s2, count(*) FROM ({states}) GROUP BY ALL").fetchall()
     except duckdb.Error as error:
         raise InputError(f"reading the periods failed: {_one_line(error)}") from None
     return {(s1, s2): int(n) for s1, s2, n in found}
@@ -278,7 +279,8 @@ def _write_entities(con: duckdb.DuckDBPyConnection, sources: _Sources, before: P
     """Writes one row per entity to `path`, and returns the cell counts read back from it."""
     options = "FORMAT parquet, COMPRESSION zstd" if entity_format is EntityFormat.PARQUET else "FORMAT csv, HEADER true"
     try:
-        con.execute(f"COPY ({_entity_sql(sources, before, after)}) TO {quote_literal(str(path))} ({options})")
+        with watched(con, "diff: writing one row per entity"):
+            con.execute(f"COPY ({_entity_sql(sources, before, after)}) TO {quote_literal(str(path))} ({options})")
     except duckdb.IOException as error:
         raise OutputError(f"cannot write {path}: {_one_line(error)}") from None
     except duckdb.Error as error:

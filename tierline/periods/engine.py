@@ -36,13 +36,17 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None
     return con
 
 
+_watching = threading.Event()
+
+
 @contextlib.contextmanager
 def watched(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
     """On a terminal, a bar on stderr following DuckDB's own progress of the queries run inside;
     nothing elsewhere (stdout may carry JSON or CSV, and these queries take seconds to a minute)."""
-    if not sys.stderr.isatty():
+    if not sys.stderr.isatty() or _watching.is_set():  # one bar at a time: the outermost shows
         yield
         return
+    _watching.set()
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -64,6 +68,7 @@ def watched(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
         finally:
             done.set()
             follower.join()
+            _watching.clear()
 
 
 def scored_rows_sql(period: PublishedPeriod) -> str:

@@ -92,7 +92,9 @@ def build_report(request: ReportRequest) -> Path:
     if not target.parent.is_dir():
         raise UsageError(f"-o {target}: the directory {target.parent} does not exist")
     con = engine.connect()
-    html = _render(_page(con, period, earlier, asked=request.compare is not None))
+    with engine.watched(con, f"report: reading {period.period}"):
+        page = _page(con, period, earlier, asked=request.compare is not None)
+    html = _render(page)
     temporary = target.with_name(f".{target.name}.tierline-{os.getpid()}.tmp")
     try:
         temporary.write_text(html, encoding="utf-8")

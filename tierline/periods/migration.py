@@ -13,11 +13,11 @@ rank order, then `quarantined`, then `new` (absent before); its columns the late
   reads as the later scorecard version means it; a tier the later version no longer has keeps its
   own rank.
 
-One SQL statement (`_STATES`) groups the rows of both periods by key: a scored row gives its
-`tier_rank`, a quarantined row 0, and `max` per side makes a key that is both scored and quarantined
-(an aggregating scorecard quarantines single rows of a scored entity) count as scored. A row with a
-null key cannot be followed: it is its own entity, absent in the other period. Only the files whose
-statistics admit a null key are read for those rows.
+One scan of both periods' files feeds one GROUP BY on the key (`_Sources.states_sql`): a scored row
+gives its `tier_rank` for its period, a quarantined row 0, and `max` per period makes a key that is
+both scored and quarantined (an aggregating scorecard quarantines single rows of a scored entity)
+count as scored. A row with a null key cannot be followed: it is its own entity, absent in the
+other period. Only the files whose statistics admit a null key are read again for those rows.
 
 DuckDB runs the statement out of core (`tierline.periods.engine`); no row passes through Python.
 """
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Sequence
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tierline.errors import InputError, OutputError, UsageError
@@ -155,50 +156,76 @@ def _migration(before: PublishedPeriod, after: PublishedPeriod, rows: tuple[Line
 
 
 @dataclass(frozen=True)
-class _Source:
-    """One period's scored or quarantined files, and how to read them."""
+class _Side:
+    """One period as the single scan of both periods sees it: the folders its files are in."""
 
-    files: tuple[str, ...]
-    side: int  # 1 = before, 2 = after
-    scored: bool
-    key: str
+    number: int  # 1 = before, 2 = after
+    scored_dir: str  # a prefix of the scan's `filename`, ending in "/"
+    quarantine_dir: str | None
+    scores: tuple[str, ...]  # the score columns every scored file of the period holds
 
-    def select(self, key_sql: str, scores: Sequence[str], all_scores: Sequence[str], *, keyless: bool) -> str:
-        state = "tier_rank::INTEGER" if self.scored else str(_QUARANTINED)
-        s1, s2 = (state, "NULL::INTEGER") if self.side == 1 else ("NULL::INTEGER", state)
-        values = [f"{key_sql} AS k", f"{s1} AS s1", f"{s2} AS s2"]
-        for side in (1, 2):
-            for column in all_scores:
-                mine = side == self.side and self.scored and column in scores
-                values.append(f"{quote_identifier(column) if mine else 'NULL::DOUBLE'} AS {_score_alias(side, column)}")
-        where = "IS NULL" if keyless else "IS NOT NULL"
-        listed = ", ".join(quote_literal(f) for f in self.files)
-        return (f"SELECT {', '.join(values)} FROM read_parquet([{listed}], union_by_name = true) "
-                f"WHERE {quote_identifier(self.key)} {where}")
+    @staticmethod
+    def of(number: int, period: PublishedPeriod, facts: dict[str, _FileFacts]) -> "_Side":
+        quarantine = os.path.dirname(period.quarantine_files[0]) + "/" if period.quarantine_files else None
+        wanted = [score["column"] for score in period.grading.get("scores", [])]
+        scores = tuple(c for c in wanted if all(c in facts[f].columns for f in period.scored_files))
+        return _Side(number, str(period.data_dir) + "/", quarantine, scores)
 
-    def may_hold_null_keys(self) -> bool:
-        """False when every file's statistics say its key column has no null (the usual case)."""
-        for path in self.files:
-            metadata = pq.ParquetFile(path).metadata
-            names = metadata.schema.names
-            if self.key not in names:
-                return True  # read it, and let the query name the missing column
-            column = names.index(self.key)
-            for group in range(metadata.num_row_groups):
-                statistics = metadata.row_group(group).column(column).statistics
-                if statistics is None or not statistics.has_null_count or statistics.null_count:
-                    return True
-        return False
+    def state_sql(self) -> str:
+        """The row's state in this period: its tier_rank when it is one of the period's scored rows,
+        0 when quarantined, NULL when the row belongs to the other period."""
+        quarantined = "" if self.quarantine_dir is None else \
+            f"WHEN starts_with(filename, {quote_literal(self.quarantine_dir)}) THEN {_QUARANTINED} "
+        return (f"CASE WHEN starts_with(filename, {quote_literal(self.scored_dir)}) THEN tier_rank::INTEGER "
+                f"{quarantined}END")
+
+    def score_sql(self, column: str) -> str:
+        if column not in self.scores:
+            return "NULL::DOUBLE"
+        return f"CASE WHEN starts_with(filename, {quote_literal(self.scored_dir)}) THEN {quote_identifier(column)} END"
+
+
+@dataclass(frozen=True)
+class _FileFacts:
+    columns: frozenset[str]
+    key_may_be_null: bool  # False when the file's statistics say its key column has no null
+
+
+def _file_facts(path: str, key: str) -> _FileFacts:
+    try:
+        metadata = pq.read_metadata(path)
+    except (OSError, pa.ArrowException) as error:
+        raise InputError(f"{path}: cannot read the Parquet file: {error}") from None
+    names = metadata.schema.names
+    if key not in names:
+        raise InputError(f"{path}: no column {key!r}, the key the manifest names")
+    column = names.index(key)
+    may_be_null = False
+    for group in range(metadata.num_row_groups):
+        statistics = metadata.row_group(group).column(column).statistics
+        if statistics is None or not statistics.has_null_count or statistics.null_count:
+            may_be_null = True
+            break
+    return _FileFacts(frozenset(names), may_be_null)
 
 
 @dataclass(frozen=True)
 class _Sources:
-    """The four sources of a diff and the SQL that gives every entity's states (`_STATES`)."""
+    """Both periods' files, read in one scan, and the SQL that gives every entity's states.
 
-    sources: tuple[_Source, ...]
+    One `read_parquet` over every file (each row's period and state come from its file's folder)
+    feeds one GROUP BY. The key is grouped as a number: an integer key as itself, any other key by
+    its 128-bit `md5_number`. DuckDB cannot spill the text of a text-keyed aggregate, and four
+    scans feeding one aggregate at once outgrew its memory limit before it began to spill; both ran
+    out of memory on 100M-row periods (benchmarks/README.md). Two different keys share an md5 with
+    a chance of about 10⁻²² at 2·10⁸ keys; within one period `_check_one_row_per_key` would catch it.
+    """
+
+    files: tuple[str, ...]
+    keyless_files: tuple[str, ...]  # the files whose key column may hold nulls
     key: str
-    key_sql: str  # the key, cast to text when the periods' key columns differ in type
-    scores: dict[int, tuple[str, ...]]  # per side, the score columns its scored files hold
+    numeric_key: bool
+    sides: tuple[_Side, _Side]
     all_scores: tuple[str, ...]
 
     @staticmethod
@@ -207,56 +234,56 @@ class _Sources:
             raise UsageError(f"{before.output_dir}: the key is {before.key!r} in {before.period} and {after.key!r} "
                              f"in {after.period}: entities cannot be followed across a change of key")
         key = after.key
-        sources = tuple(_Source(files, side, scored, key)
-                        for side, period in ((1, before), (2, after))
-                        for scored, files in ((True, period.scored_files), (False, period.quarantine_files)) if files)
-        types = {_column_type(con, source, key) for source in sources}
-        key_sql = quote_identifier(key) if len(types) <= 1 else f"CAST({quote_identifier(key)} AS VARCHAR)"
-        scores = {side: _score_columns(period, [s for s in sources if s.side == side and s.scored])
-                  for side, period in ((1, before), (2, after))}
-        all_scores = tuple(dict.fromkeys(scores[1] + scores[2]))
-        return _Sources(sources, key, key_sql, scores, all_scores)
+        files = tuple(dict.fromkeys(f for period in (before, after)
+                                    for f in (*period.scored_files, *period.quarantine_files)))
+        facts = {f: _file_facts(f, key) for f in files}
+        sides = (_Side.of(1, before, facts), _Side.of(2, after, facts))
+        numeric = bool(files) and _column_type(con, files, key) in _INTEGER_TYPES
+        all_scores = tuple(dict.fromkeys(sides[0].scores + sides[1].scores))
+        return _Sources(files, tuple(f for f in files if facts[f].key_may_be_null), key, numeric, sides, all_scores)
+
+    def _scan(self, files: Sequence[str], *, keyless: bool, with_scores: bool, group: bool) -> str:
+        key = quote_identifier(self.key)
+        values = [f"{key} AS k", *(f"{side.state_sql()} AS s{side.number}" for side in self.sides)]
+        if group:
+            values.append(f"{key if self.numeric_key else f'md5_number(CAST({key} AS VARCHAR))'} AS g")
+        if with_scores:
+            values.extend(f"{side.score_sql(c)} AS {_score_alias(side.number, c)}"
+                          for side in self.sides for c in self.all_scores)
+        listed = ", ".join(quote_literal(f) for f in files)
+        return (f"SELECT {', '.join(values)} FROM read_parquet([{listed}], union_by_name = true, filename = true, "
+                f"hive_partitioning = false) WHERE {key} IS {'' if keyless else 'NOT '}NULL")
 
     def states_sql(self, *, with_scores: bool) -> str:
         """Every entity once, with `s1`, `s2` (its state in each period, NULL = absent) and, with
-        `with_scores`, its score columns in each period (`sc1_<col>`, `sc2_<col>`)."""
-        all_scores = self.all_scores if with_scores else ()
-        keyed = " UNION ALL ".join(s.select(self.key_sql, self.scores[s.side], all_scores, keyless=False)
-                                   for s in self.sources) or _EMPTY
-        score_values = "".join(f", max({_score_alias(side, c)}) AS {_score_alias(side, c)}"
-                               for side in (1, 2) for c in all_scores)
-        states = f"SELECT k, max(s1) AS s1, max(s2) AS s2{score_values} FROM ({keyed}) GROUP BY k"
-        keyless = [s.select(self.key_sql, self.scores[s.side], all_scores, keyless=True)
-                   for s in self.sources if s.may_hold_null_keys()]
-        return " UNION ALL ".join([states, *keyless])
+        `with_scores`, its key `k` and score columns in each period (`sc1_<col>`, `sc2_<col>`)."""
+        if not self.files:
+            return "SELECT NULL AS k, NULL::INTEGER AS s1, NULL::INTEGER AS s2 WHERE false"
+        scores = self.all_scores if with_scores else ()
+        score_values = "".join(f", max({_score_alias(n, c)}) AS {_score_alias(n, c)}" for n in (1, 2) for c in scores)
+        key_value = "any_value(k) AS k" if with_scores else "NULL AS k"
+        keyed = self._scan(self.files, keyless=False, with_scores=with_scores, group=True)
+        states = f"SELECT {key_value}, max(s1) AS s1, max(s2) AS s2{score_values} FROM ({keyed}) GROUP BY g"
+        if not self.keyless_files:
+            return states
+        keyless = self._scan(self.keyless_files, keyless=True, with_scores=with_scores, group=False)
+        return f"{states} UNION ALL BY NAME {keyless}"
 
 
-_EMPTY = "SELECT NULL AS k, NULL::INTEGER AS s1, NULL::INTEGER AS s2 WHERE false"
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                  "UBIGINT", "UHUGEINT"}
 
 
 def _score_alias(side: int, column: str) -> str:
     return quote_identifier(f"sc{side}_{column}")
 
 
-def _column_type(con: duckdb.DuckDBPyConnection, source: _Source, column: str) -> str:
-    """The column's type as DuckDB reads the source, or InputError naming the file without it."""
-    for path in source.files:
-        if column not in pq.ParquetFile(path).schema_arrow.names:
-            raise InputError(f"{path}: no column {column!r}, the key the manifest names")
-    listed = ", ".join(quote_literal(f) for f in source.files)
+def _column_type(con: duckdb.DuckDBPyConnection, files: Sequence[str], column: str) -> str:
+    """The column's type as one scan of `files` reads it (text when the files disagree)."""
+    listed = ", ".join(quote_literal(f) for f in files)
     described = con.execute(f"DESCRIBE SELECT {quote_identifier(column)} FROM read_parquet([{listed}], "
-                           "union_by_name = true)").fetchall()
-    return str(described[0][1])
-
-
-def _score_columns(period: PublishedPeriod, scored: Sequence[_Source]) -> tuple[str, ...]:
-    """The manifest's score columns that every scored file of the period holds."""
-    wanted = [score["column"] for score in period.grading.get("scores", [])]
-    for source in scored:
-        for path in source.files:
-            names = set(pq.ParquetFile(path).schema_arrow.names)
-            wanted = [c for c in wanted if c in names]
-    return tuple(wanted)
+                            "union_by_name = true, hive_partitioning = false)").fetchall()
+    return str(described[0][1]).upper()
 
 
 def _lines(period: PublishedPeriod, *, with_new: bool) -> tuple[Line, ...]:

@@ -219,6 +219,27 @@ tiers:
     - {tier: low, to: 50}
 """
 
+# The scorecard of the `diff` and `report` tests: one amount, its own points, the tiers given.
+AMOUNT_SCORECARD = """\
+scorecard: {name}
+version: {version}
+key: id
+inputs:
+  id: {{type: string, required: {required}, unique: true}}
+  amount: {{type: float, min: 0}}
+score:
+  components:
+    - {{name: amount, input: amount, value: true}}
+tiers:
+  levels:
+{levels}"""
+
+
+def amount_scorecard(levels: str, *, name: str = "amounts", version: int = 1, required: bool = True) -> str:
+    """AMOUNT_SCORECARD with `levels` (YAML lines indented by four spaces) and the header filled in."""
+    return AMOUNT_SCORECARD.format(name=name, version=version, required=str(required).lower(), levels=levels)
+
+
 # --- a scorecard for the validation tests ------------------------------------------------------
 
 # One check of every kind on four inputs (regex, between with a default, in_set, a float's finite

@@ -10,28 +10,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from registers import assert_one_line_failure, tierline, write_scorecard
+from registers import amount_scorecard, assert_one_line_failure, tierline, write_scorecard
 from tierline import api
 
-CARD = """\
-scorecard: {name}
-version: 1
-key: id
-inputs:
-  id: {{type: string, required: true, unique: true}}
-  amount: {{type: float, min: 0}}
-score:
-  components:
-    - {{name: amount, input: amount, value: true}}
-tiers:
-  levels:
-    - {{tier: A, label: "<script>alert('甲')</script>", from: 100}}
-    - {{tier: B, label: 乙类 & 丙类, to: 100}}
+LEVELS = """\
+    - {tier: A, label: "<script>alert('甲')</script>", from: 100}
+    - {tier: B, label: 乙类 & 丙类, to: 100}
 """
 
 
 def _publish(root: Path, period: str, name: str = "amounts") -> Path:
-    card = write_scorecard(root / f"{name}.yaml", CARD.format(name=name))
+    card = write_scorecard(root / f"{name}.yaml", amount_scorecard(LEVELS, name=name))
     pq.write_table(pa.table({"id": ["a", "b", "c"], "amount": [150.0, 20.0, -1.0]}), root / f"{period}.parquet")
     api.run(card, root / f"{period}.parquet", root / "out", period=period, max_invalid_fraction=0.5)
     return root / "out"

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from tierline.errors import InputError, OutputError, UsageError
 from tierline.periods.engine import connect, quote_identifier, quote_literal, watched
 from tierline.periods.published import PublishedPeriod
+from tierline.periods.written import check_target, written_whole
 
 __all__ = ["Direction", "Line", "LineKind", "Migration", "EntityFormat", "migrate"]
 
@@ -128,18 +129,9 @@ def migrate(before: PublishedPeriod, after: PublishedPeriod, *, entities_to: Pat
     if entities_to is None:
         cells = _cell_counts(con, f"SELECT s1, s2 FROM ({sources.states_sql(with_scores=False)})")
         return _migration(before, after, rows, cols, cells)
-    if not entities_to.parent.is_dir():
-        raise UsageError(f"-o {entities_to}: the directory {entities_to.parent} does not exist")
-    temporary = entities_to.with_name(f".{entities_to.name}.tierline-{os.getpid()}.tmp")
-    try:
+    with written_whole(check_target(entities_to)) as temporary:
         cells = _write_entities(con, sources, before, after, temporary, entity_format)
-        migration = _migration(before, after, rows, cols, cells)  # checked before the file is in place
-        os.replace(temporary, entities_to)
-    except OSError as error:
-        raise OutputError(f"cannot write {entities_to}: {error.strerror or error}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    return migration
+        return _migration(before, after, rows, cols, cells)  # checked before the file is in place
 
 
 def _migration(before: PublishedPeriod, after: PublishedPeriod, rows: tuple[Line, ...], cols: tuple[Line, ...],

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tierline.errors import InputError, UsageError
-from tierline.pipeline.publish import (CURRENT, DATA, MANIFEST_FILE, MANIFESTS_DIR, QUARANTINE, QUARANTINE_DIR,
-                                       PeriodPaths, validate_period)
+from tierline.errors import InputError
+from tierline.pipeline.publish import (DATA, MANIFEST_FILE, MANIFESTS_DIR, QUARANTINE, QUARANTINE_DIR,
+                                       PeriodPaths, is_period, validate_period)
 
 __all__ = ["PublishedPeriod", "TierFact", "open_period", "list_periods", "previous_period", "period_sort_key"]
 
@@ -118,7 +118,7 @@ def list_periods(output_dir: str | os.PathLike[str]) -> list[str]:
         return []
     periods = [name[len("period="):-len(".json")] for name in names
                if name.startswith("period=") and name.endswith(".json")]
-    return sorted((p for p in periods if _is_period(p) and (manifests / f"period={p}.json").exists()),
+    return sorted((p for p in periods if is_period(p) and (manifests / f"period={p}.json").exists()),
                   key=period_sort_key)
 
 
@@ -138,14 +138,6 @@ def period_sort_key(period: str) -> tuple[tuple[int, int | str], ...]:
     which a plain string sort would put the other way round.
     """
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(period) if part)
-
-
-def _is_period(text: str) -> bool:
-    try:
-        validate_period(text)
-    except UsageError:
-        return False
-    return True
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

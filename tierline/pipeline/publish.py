@@ -77,12 +77,17 @@ def part_file_name(index: int, run_id: str) -> str:
 def validate_period(period: str) -> str:
     """Return `period` if it is safe as a `period=<P>` directory name, else raise UsageError."""
     # fullmatch, not `$`: `$` would accept a trailing newline.
-    if not isinstance(period, str) or not _PERIOD.fullmatch(period) or period in (".", ".."):
+    if not is_period(period):
         raise UsageError(
             f"--period {period!r}: must be 1-64 letters, digits, '_', '.' or '-' "
             "(and not '.' or '..'), e.g. 2026-05"
         )
     return period
+
+
+def is_period(text: str) -> bool:
+    """Whether `text` is a valid period name (a directory found on disk may not be)."""
+    return isinstance(text, str) and bool(_PERIOD.fullmatch(text)) and text not in (".", "..")
 
 
 def validate_tier_code(tier_code: str) -> str:

@@ -38,7 +38,7 @@ from tierline.pipeline.manifest import RunFacts, build_manifest, count_rows
 from tierline.pipeline.partitions import DEFAULT_TARGET_ROWS, plan_partitions
 from tierline.pipeline.passes import ScoredRegister, score_register
 from tierline.pipeline.publish import (
-    LEGACY_STAGING_DIR, PeriodPaths, Staging, failpoint, periods_with_versions, validate_period,
+    LEGACY_STAGING_DIR, PeriodPaths, Staging, failpoint, is_period, periods_with_versions, validate_period,
     write_manifest,
 )
 from tierline.pipeline.recovery import recover
@@ -159,15 +159,7 @@ def _legacy_periods(legacy: Path) -> set[str]:
     for staged in legacy.glob("*"):
         for entry in [*staged.glob("period=*"), *staged.glob("_quarantine/period=*"), *staged.glob("_manifests/period=*.json")]:
             found.add(entry.name.removeprefix("period=").removesuffix(".json"))
-    return {period for period in found if _is_period(period)}
-
-
-def _is_period(text: str) -> bool:
-    try:
-        validate_period(text)
-    except UsageError:
-        return False
-    return True
+    return {period for period in found if is_period(period)}
 
 
 def _leave_no_trace(paths: PeriodPaths, created: bool) -> bool:

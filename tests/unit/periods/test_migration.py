@@ -1,6 +1,6 @@
 """tierline.periods.migration and `tierline diff`: hand-made periods where every entity's move is known.
 
-Period 2026-01 and 2026-02 of a three-tier scorecard (A ≥ 100 > B ≥ 50 > C; a negative amount is
+Period 2026-01 and 2026-02 of a three-tier scorecard (registers.amount_scorecard) (A ≥ 100 > B ≥ 50 > C; a negative amount is
 quarantined as amount:between). Each key below is one case of the matrix.
 """
 
@@ -13,26 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from registers import assert_one_line_failure, tierline, write_scorecard
+from registers import amount_scorecard, assert_one_line_failure, tierline, write_scorecard
 from tierline import api
 from tierline.errors import InputError, UsageError
 from tierline.periods.migration import Direction, EntityFormat, LineKind, migrate
 from tierline.periods.published import open_period
 
-SCORECARD = """\
-scorecard: moves
-version: {version}
-key: id
-inputs:
-  id: {{type: string, required: {required}, unique: true}}
-  amount: {{type: float, min: 0}}
-score:
-  components:
-    - {{name: amount, input: amount, value: true}}
-tiers:
-  levels:
-{levels}
-"""
 LEVELS_V1 = """\
     - {tier: A, label: 甲类, from: 100}
     - {tier: B, label: 乙类, from: 50, to: 100}
@@ -67,8 +53,7 @@ def _publish(root: Path, period: str, amounts: dict[str, float | None], *, versi
              levels: str = LEVELS_V1, name: str = "moves", required: bool = True,
              validation: str = "fast") -> Path:
     card = write_scorecard(root / f"{name}-v{version}.yaml",
-                           SCORECARD.format(version=version, levels=levels, required=str(required).lower())
-                           .replace("scorecard: moves", f"scorecard: {name}"))
+                           amount_scorecard(levels, name=name, version=version, required=required))
     present = {key: amount for key, amount in amounts.items()}
     table = pa.table({"id": pa.array(list(present), pa.string()), "amount": pa.array(list(present.values()), pa.float64())})
     register = root / f"register-{period}.parquet"
@@ -195,7 +180,7 @@ def test_rows_without_a_key_are_entities_of_their_own(tmp_path: Path) -> None:
     # A key that is not required may be null; such a row cannot be followed into the other period.
     first = pa.table({"id": pa.array(["k", None, None], pa.string()), "amount": [120.0, 60.0, 10.0]})
     second = pa.table({"id": pa.array(["k", None], pa.string()), "amount": [120.0, 60.0]})
-    card = write_scorecard(tmp_path / "card.yaml", SCORECARD.format(version=1, levels=LEVELS_V1, required="false"))
+    card = write_scorecard(tmp_path / "card.yaml", amount_scorecard(LEVELS_V1, name="moves", required=False))
     for period, table in (("2026-01", first), ("2026-02", second)):
         pq.write_table(table, tmp_path / f"{period}.parquet")
         api.run(card, tmp_path / f"{period}.parquet", tmp_path / "out", period=period)
@@ -208,7 +193,7 @@ def test_rows_without_a_key_are_entities_of_their_own(tmp_path: Path) -> None:
 
 def test_a_key_scored_twice_is_refused_rather_than_counted_twice(tmp_path: Path) -> None:
     table = pa.table({"id": ["k", "k", "j"], "amount": [120.0, 10.0, 60.0]})
-    card = write_scorecard(tmp_path / "card.yaml", SCORECARD.format(version=1, levels=LEVELS_V1, required="true"))
+    card = write_scorecard(tmp_path / "card.yaml", amount_scorecard(LEVELS_V1, name="moves"))
     for period in ("2026-01", "2026-02"):
         pq.write_table(table, tmp_path / f"{period}.parquet")
         api.run(card, tmp_path / f"{period}.parquet", tmp_path / "out", period=period, validation="off")
@@ -218,11 +203,11 @@ def test_a_key_scored_twice_is_refused_rather_than_counted_twice(tmp_path: Path)
 
 def test_a_key_column_of_another_type_in_the_later_period_is_compared_as_text(tmp_path: Path) -> None:
     card = tmp_path / "card.yaml"
-    write_scorecard(card, SCORECARD.format(version=1, levels=LEVELS_V1, required="true")
+    write_scorecard(card, amount_scorecard(LEVELS_V1, name="moves")
                     .replace("id: {type: string", "id: {type: int"))
     pq.write_table(pa.table({"id": pa.array([1, 2], pa.int64()), "amount": [120.0, 10.0]}), tmp_path / "a.parquet")
     api.run(card, tmp_path / "a.parquet", tmp_path / "out", period="2026-01")
-    write_scorecard(card, SCORECARD.format(version=2, levels=LEVELS_V1, required="true"))
+    write_scorecard(card, amount_scorecard(LEVELS_V1, name="moves", version=2))
     pq.write_table(pa.table({"id": ["1", "2"], "amount": [10.0, 10.0]}), tmp_path / "b.parquet")
     api.run(card, tmp_path / "b.parquet", tmp_path / "out", period="2026-02")
     migration = migrate(open_period(tmp_path / "out", "2026-01"), open_period(tmp_path / "out", "2026-02"))
@@ -233,7 +218,7 @@ def test_a_key_column_of_another_type_in_the_later_period_is_compared_as_text(tm
 
 def test_an_entity_file_is_not_left_behind_when_the_diff_is_refused(tmp_path: Path) -> None:
     table = pa.table({"id": ["k", "k"], "amount": [120.0, 10.0]})
-    card = write_scorecard(tmp_path / "card.yaml", SCORECARD.format(version=1, levels=LEVELS_V1, required="true"))
+    card = write_scorecard(tmp_path / "card.yaml", amount_scorecard(LEVELS_V1, name="moves"))
     for period in ("2026-01", "2026-02"):
         pq.write_table(table, tmp_path / f"{period}.parquet")
         api.run(card, tmp_path / f"{period}.parquet", tmp_path / "out", period=period, validation="off")

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from registers import write_scorecard
+from registers import amount_scorecard, write_scorecard
 from tierline import api
 from tierline.periods.engine import connect
 from tierline.periods.published import PublishedPeriod, open_period
@@ -23,17 +23,6 @@ from tierline.tools.generators import generator
 SCORECARDS = Path(__file__).resolve().parents[3] / "scorecards"
 
 LEVELS = """\
-scorecard: amounts
-version: 1
-key: id
-inputs:
-  id: {type: string, required: true, unique: true}
-  amount: {type: float, min: 0}
-score:
-  components:
-    - {name: amount, input: amount, value: true}
-tiers:
-  levels:
     - {tier: A, label: 甲类, from: 100}
     - {tier: B, label: 乙类, above: 50, to: 100}
     - {tier: C, label: 丙类, upto: 50}
@@ -56,7 +45,7 @@ def _publish_scheme(root: Path, scheme: str, rows: int = 2000) -> PublishedPerio
 @pytest.fixture(scope="module")
 def amounts(tmp_path_factory: pytest.TempPathFactory) -> PublishedPeriod:
     root = tmp_path_factory.mktemp("amounts")
-    card = write_scorecard(root / "amounts.yaml", LEVELS)
+    card = write_scorecard(root / "amounts.yaml", amount_scorecard(LEVELS))
     values = [0.0, 10.0, 49.0, 50.0, 50.5, 99.0, 100.0, 150.0, 2000.0, -1.0, None]
     pq.write_table(pa.table({"id": [f"k{i}" for i in range(len(values))], "amount": values}), root / "r.parquet")
     api.run(card, root / "r.parquet", root / "out", period="2026-11", max_invalid_fraction=0.5)

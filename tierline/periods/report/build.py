@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,10 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
-from tierline.errors import OutputError, UsageError
 from tierline.periods import engine
 from tierline.periods.migration import Direction, Migration, migrate
 from tierline.periods.published import PublishedPeriod, open_period, previous_period
+from tierline.periods.written import check_target, written_whole
 from tierline.periods.report import charts
 from tierline.periods.report.data import (ErrorCount, Grid, Histogram, ReasonCount, TierCount, error_counts,
                                           level_boundaries, matrix_grid, output_columns, quantile_boundaries,
@@ -88,21 +87,13 @@ def build_report(request: ReportRequest) -> Path:
     period = open_period(request.output_dir, request.period)
     compare = request.compare if request.compare is not None else previous_period(request.output_dir, request.period)
     earlier = None if compare is None else open_period(request.output_dir, compare)
-    target = Path(request.target or f"report-{period.scorecard_name}-{period.period}.html")
-    if not target.parent.is_dir():
-        raise UsageError(f"-o {target}: the directory {target.parent} does not exist")
+    target = check_target(Path(request.target or f"report-{period.scorecard_name}-{period.period}.html"))
     con = engine.connect()
     with engine.watched(con, f"report: reading {period.period}"):
         page = _page(con, period, earlier, asked=request.compare is not None)
     html = _render(page)
-    temporary = target.with_name(f".{target.name}.tierline-{os.getpid()}.tmp")
-    try:
+    with written_whole(target) as temporary:
         temporary.write_text(html, encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
     return target
 
 

@@ -181,3 +181,16 @@ def test_a_peer_that_disagrees_stops_the_script(tmp_path):
     with pytest.raises(peers.PeerMismatch, match="pyarrow-copy"):
         peers.check_counts("pyarrow-copy", peers.Counts({}, None, 15), expected)
     peers.check_counts("duckdb-full", peers.Counts({"B": 5, "A": 10}, 1, 16), expected)
+
+
+def test_diff_scale_script_runs_at_smoke_size(tmp_path):
+    """`benchmarks/diff_scale.py` end to end on two small periods: both diffs succeed and count every entity."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "diff_scale.py"), "--rows", "20000", "--chunk", "7000",
+         "--dir", str(tmp_path / "diff")],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    runs = [line for line in result.stdout.splitlines() if line.startswith("rows=")]
+    assert len(runs) == 2 and all("entities=20,396" in line for line in runs), result.stdout
+    assert "FAILED" not in result.stdout
+    assert not (tmp_path / "diff").exists()  # removed without --keep

@@ -1,9 +1,10 @@
 """The SQL engine behind `tierline diff` and `tierline report`: DuckDB over the published Parquet.
 
-DuckDB rather than Polars: with `memory_limit` set, its hash joins and aggregations spill to a
-temporary directory instead of growing, so diffing two 100M-row periods stays under the memory
-bound on a small machine (benchmarks/README.md has the figures), and the histograms and counts of a
-report are one query each over only the columns they need. No row passes through Python.
+DuckDB rather than Polars: with `memory_limit` set, its aggregations spill to a temporary
+directory instead of growing, so diffing two 100M-row periods stays within 1.4 GiB on a 2-core
+machine (benchmarks/README.md has the figures, and the query shape this needs: migration.py), and
+the histograms and counts of a report are one query each over only the columns they need. Polars'
+streaming engine has no such bound for a group-by of 10⁸ keys. No row passes through Python.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tierline.periods.published import PublishedPeriod
 
 __all__ = ["connect", "watched", "scored_rows_sql", "quarantine_rows_sql", "quote_identifier", "quote_literal"]
 
-DEFAULT_MEMORY_LIMIT = "1GB"  # DuckDB's own accounting; its process stays well under 2 GiB (benchmarks/)
+DEFAULT_MEMORY_LIMIT = "1GB"  # DuckDB's own accounting; the process peaks at 1.4 GiB at 100M rows (benchmarks/)
 
 
 def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None,

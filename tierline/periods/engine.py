@@ -3,8 +3,8 @@
 DuckDB rather than Polars: with `memory_limit` set, its aggregations spill to a temporary
 directory instead of growing, so diffing two 100M-row periods stays within 1.4 GiB on a 2-core
 machine (benchmarks/README.md has the figures, and the query shape this needs: migration.py), and
-the histograms and counts of a report are one query each over only the columns they need. Polars'
-streaming engine has no such bound for a group-by of 10⁸ keys. No row passes through Python.
+the histograms and counts of a report are one query each over only the columns they need (Polars
+was not measured for this). No row passes through Python.
 """
 
 from __future__ import annotations

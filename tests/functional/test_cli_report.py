@@ -84,3 +84,13 @@ def test_a_missing_directory_is_exit_3_and_a_missing_target_folder_exit_2(output
     line = assert_one_line_failure(tierline("report", output, "--period", "2026-10", "-o",
                                             tmp_path / "no" / "r.html"), 2)
     assert "does not exist" in line
+
+
+def test_a_period_whose_every_row_was_quarantined_still_reports(tmp_path: Path) -> None:
+    card = write_scorecard(tmp_path / "card.yaml", amount_scorecard(LEVELS))
+    pq.write_table(pa.table({"id": ["a", "b"], "amount": [-1.0, -2.0]}), tmp_path / "r.parquet")
+    api.run(card, tmp_path / "r.parquet", tmp_path / "out", period="2026-01", max_invalid_fraction=1.0)
+    assert tierline("report", tmp_path / "out", "--period", "2026-01", "-o", tmp_path / "r.html").returncode == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.count("No row was scored in this period") == 2  # scores and reasons
+    assert 'data-chart="quarantine"' in html

@@ -152,27 +152,29 @@ class _Side:
     """One period as the single scan of both periods sees it: the folders its files are in."""
 
     number: int  # 1 = before, 2 = after
-    scored_dir: str  # a prefix of the scan's `filename`, ending in "/"
-    quarantine_dir: str | None
+    scored_dir: str | None  # a prefix of the scan's `filename`, ending in "/"; None: no scored file
+    quarantine_dir: str | None  # likewise
     scores: tuple[str, ...]  # the score columns every scored file of the period holds
 
     @staticmethod
     def of(number: int, period: PublishedPeriod, facts: dict[str, _FileFacts]) -> "_Side":
+        scored = str(period.data_dir) + "/" if period.scored_files else None
         quarantine = os.path.dirname(period.quarantine_files[0]) + "/" if period.quarantine_files else None
-        wanted = [score["column"] for score in period.grading.get("scores", [])]
+        wanted = [score["column"] for score in period.grading.get("scores", [])] if period.scored_files else []
         scores = tuple(c for c in wanted if all(c in facts[f].columns for f in period.scored_files))
-        return _Side(number, str(period.data_dir) + "/", quarantine, scores)
+        return _Side(number, scored, quarantine, scores)
 
     def state_sql(self) -> str:
         """The row's state in this period: its tier_rank when it is one of the period's scored rows,
-        0 when quarantined, NULL when the row belongs to the other period."""
-        quarantined = "" if self.quarantine_dir is None else \
-            f"WHEN starts_with(filename, {quote_literal(self.quarantine_dir)}) THEN {_QUARANTINED} "
-        return (f"CASE WHEN starts_with(filename, {quote_literal(self.scored_dir)}) THEN tier_rank::INTEGER "
-                f"{quarantined}END")
+        0 when quarantined, NULL when the row belongs to the other period. A side without scored
+        files does not name `tier_rank`, which a scan of quarantined rows alone does not have."""
+        whens = [f"WHEN starts_with(filename, {quote_literal(folder)}) THEN {value}"
+                 for folder, value in ((self.scored_dir, "tier_rank::INTEGER"), (self.quarantine_dir, _QUARANTINED))
+                 if folder is not None]
+        return f"CASE {' '.join(whens)} END" if whens else "NULL::INTEGER"
 
     def score_sql(self, column: str) -> str:
-        if column not in self.scores:
+        if column not in self.scores or self.scored_dir is None:
             return "NULL::DOUBLE"
         return f"CASE WHEN starts_with(filename, {quote_literal(self.scored_dir)}) THEN {quote_identifier(column)} END"
 

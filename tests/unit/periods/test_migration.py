@@ -235,3 +235,15 @@ def test_an_entity_file_that_cannot_be_written_is_exit_3_naming_it(periods: Path
                                             "-o", tmp_path / "taken.parquet"), 3)
     assert "taken.parquet" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.parquet"]
+
+
+def test_periods_without_scored_rows_or_without_quarantine(tmp_path: Path) -> None:
+    _publish(tmp_path, "2026-01", {"a": -1.0, "b": -2.0})  # every row quarantined: no scored file
+    _publish(tmp_path, "2026-02", {"a": 120.0, "c": 10.0})  # no quarantined row: no quarantine file
+    out = _publish(tmp_path, "2026-03", {"a": -1.0})
+    first, second, third = (open_period(out, p) for p in ("2026-01", "2026-02", "2026-03"))
+    assert not first.scored_files and not second.quarantine_files
+    migration = migrate(first, second, entities_to=tmp_path / "e.parquet")
+    assert _cell(migration, "(quarantined)", "A") == 1 and _cell(migration, "(quarantined)", "(gone)") == 1
+    assert _cell(migration, "(new)", "C") == 1 and migration.entities == 3
+    assert migrate(first, third).counts[3][3] == 1  # quarantined in both, by a scan with no scored file

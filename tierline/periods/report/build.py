@@ -115,6 +115,8 @@ def _page(con: duckdb.DuckDBPyConnection, period: PublishedPeriod, earlier: Publ
 
 def _scores(con: duckdb.DuckDBPyConnection, period: PublishedPeriod, columns: dict[str, str],
             tiers: tuple[TierCount, ...]) -> ScoreSection:
+    if not period.scored_files:
+        return ScoreSection(ScoreView.NONE, notes=(_NOTHING_SCORED,))
     tiering = period.grading["tiering"]
     kind = tiering["kind"]
     if kind == "matrix":
@@ -171,12 +173,17 @@ _NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "
             "FLOAT", "DOUBLE", "REAL"}
 
 
+_NOTHING_SCORED = "No row was scored in this period: every row is in the quarantine."
+
+
 def _not_in_output(columns: list[str]) -> str:
     return f"The output has no column {', '.join(columns)} (the scorecard's passthrough leaves it out): nothing to draw."
 
 
 def _reasons(con: duckdb.DuckDBPyConnection, period: PublishedPeriod,
              columns: dict[str, str]) -> tuple[tuple[ReasonCount, ...], str]:
+    if not period.scored_files:
+        return (), _NOTHING_SCORED
     if not period.grading.get("components"):
         return (), "The scorecard has no score components, so no entity has reasons."
     if not period.grading.get("reasons") or "reasons" not in columns:

@@ -42,6 +42,9 @@ from tierline.periods.written import check_target, written_whole
 __all__ = ["Direction", "Line", "LineKind", "Migration", "EntityFormat", "migrate"]
 
 _QUARANTINED = 0  # the state of a quarantined key; a scored key's state is its tier_rank (≥ 1)
+# The scan's column of each row's file: not `filename`, which a register may pass through.
+_FILE_NAME = "tierline:file"
+_FILE = quote_identifier(_FILE_NAME)
 
 
 class LineKind(enum.Enum):
@@ -152,7 +155,7 @@ class _Side:
     """One period as the single scan of both periods sees it: the folders its files are in."""
 
     number: int  # 1 = before, 2 = after
-    scored_dir: str | None  # a prefix of the scan's `filename`, ending in "/"; None: no scored file
+    scored_dir: str | None  # a prefix of the scan's _FILE column, ending in "/"; None: no scored file
     quarantine_dir: str | None  # likewise
     scores: tuple[str, ...]  # the score columns every scored file of the period holds
 
@@ -168,7 +171,7 @@ class _Side:
         """The row's state in this period: its tier_rank when it is one of the period's scored rows,
         0 when quarantined, NULL when the row belongs to the other period. A side without scored
         files does not name `tier_rank`, which a scan of quarantined rows alone does not have."""
-        whens = [f"WHEN starts_with(filename, {quote_literal(folder)}) THEN {value}"
+        whens = [f"WHEN starts_with({_FILE}, {quote_literal(folder)}) THEN {value}"
                  for folder, value in ((self.scored_dir, "tier_rank::INTEGER"), (self.quarantine_dir, _QUARANTINED))
                  if folder is not None]
         return f"CASE {' '.join(whens)} END" if whens else "NULL::INTEGER"
@@ -176,7 +179,7 @@ class _Side:
     def score_sql(self, column: str) -> str:
         if column not in self.scores or self.scored_dir is None:
             return "NULL::DOUBLE"
-        return f"CASE WHEN starts_with(filename, {quote_literal(self.scored_dir)}) THEN {quote_identifier(column)} END"
+        return f"CASE WHEN starts_with({_FILE}, {quote_literal(self.scored_dir)}) THEN {quote_identifier(column)} END"
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,7 @@ class _Sources:
             values.extend(f"{side.score_sql(c)} AS {_score_alias(side.number, c)}"
                           for side in self.sides for c in self.all_scores)
         listed = ", ".join(quote_literal(f) for f in files)
-        return (f"SELECT {', '.join(values)} FROM read_parquet([{listed}], union_by_name = true, filename = true, "
+        return (f"SELECT {', '.join(values)} FROM read_parquet([{listed}], union_by_name = true, filename = {quote_literal(_FILE_NAME)}, "
                 f"hive_partitioning = false) WHERE {key} IS {'' if keyless else 'NOT '}NULL")
 
     def states_sql(self, *, with_scores: bool) -> str:

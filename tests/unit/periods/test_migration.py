@@ -247,3 +247,12 @@ def test_periods_without_scored_rows_or_without_quarantine(tmp_path: Path) -> No
     assert _cell(migration, "(quarantined)", "A") == 1 and _cell(migration, "(quarantined)", "(gone)") == 1
     assert _cell(migration, "(new)", "C") == 1 and migration.entities == 3
     assert migrate(first, third).counts[3][3] == 1  # quarantined in both, by a scan with no scored file
+
+
+def test_a_passed_through_column_named_filename_is_no_trouble(tmp_path: Path) -> None:
+    card = write_scorecard(tmp_path / "card.yaml", amount_scorecard(LEVELS_V1, name="moves"))
+    for period, amount in (("2026-01", 120.0), ("2026-02", 10.0)):
+        pq.write_table(pa.table({"id": ["k"], "amount": [amount], "filename": ["scan-2026.csv"]}), tmp_path / "r.parquet")
+        api.run(card, tmp_path / "r.parquet", tmp_path / "out", period=period)
+    migration = migrate(open_period(tmp_path / "out", "2026-01"), open_period(tmp_path / "out", "2026-02"))
+    assert _cell(migration, "A", "C") == 1

@@ -74,9 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     expectations.add_argument("-o", "--output")
 
     diff = commands.add_parser("diff", help="tier migration between two periods")
-    diff.add_argument("dir")
-    diff.add_argument("--from", dest="from_period", required=True)
-    diff.add_argument("--to", dest="to_period", required=True)
+    diff.add_argument("dir", help="the output directory of `tierline run`")
+    diff.add_argument("--from", dest="from_period", required=True, metavar="P1", help="the earlier period")
+    diff.add_argument("--to", dest="to_period", required=True, metavar="P2", help="the later period")
     diff.add_argument("-o", "--output", metavar="FILE",
                       help="write one row per entity (key, state, tier, rank and score in each period, direction)")
     diff.add_argument("--format", choices=("table", "csv", "json", "parquet"), default=None,
@@ -84,8 +84,8 @@ def _parser() -> argparse.ArgumentParser:
                            "file's format (default: from its name, .csv or else Parquet)")
 
     report = commands.add_parser("report", help="HTML report of a period")
-    report.add_argument("dir")
-    report.add_argument("--period", required=True)
+    report.add_argument("dir", help="the output directory of `tierline run`")
+    report.add_argument("--period", required=True, metavar="P", help="the period to report")
     report.add_argument("--compare", metavar="P0", help="the period to show the migration from (default: the "
                                                          "previous period published in DIR)")
     report.add_argument("-o", "--output", metavar="FILE.html",

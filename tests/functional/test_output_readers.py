@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pytest
 
-from registers import OTHER_PERIOD, PERIOD, Published, manifest, published  # noqa: F401 - fixture
+from registers import EQUIPMENT_ABC, OTHER_PERIOD, PERIOD, Published, manifest, published  # noqa: F401 - fixture
 
 
 def manifest_counts(output: Path) -> dict[tuple[str, str], int]:
@@ -119,3 +119,41 @@ def test_spark_reads_the_output_directory_and_the_glob(published: Published) -> 
             assert dict(frame.dtypes)["score"] == "double"
     finally:
         spark.stop()
+
+
+# --- `period` (and `tier`) as text whatever the values look like (README, "Reading the Hive layout")
+
+
+@pytest.fixture(scope="module", params=[("202611", "202612"), ("2026-12-01", "2026-12-02")], ids=["ints", "dates"])
+def typed_periods(request: pytest.FixtureRequest, published: Published,
+                  tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output whose periods all read as integers, or all as dates, to a reader left to infer."""
+    from tierline import api
+
+    output = tmp_path_factory.mktemp("typed") / "out"
+    for period in request.param:
+        api.run(EQUIPMENT_ABC, published.register[0], output, period=period, max_invalid_fraction=0.5)
+    return output
+
+
+def test_inferred_period_types_change_with_the_values_as_readme_warns(typed_periods: Path) -> None:
+    glob = data_glob(typed_periods)
+    inferred = duckdb.sql(f"SELECT DISTINCT typeof(period) FROM read_parquet('{glob}', hive_partitioning = true)")
+    assert inferred.fetchall()[0][0] in ("BIGINT", "DATE")
+    assert pl.scan_parquet(glob, hive_partitioning=True).collect_schema()["period"] in (pl.Int64, pl.Date)
+
+
+def test_the_readme_options_read_period_and_tier_as_text(typed_periods: Path) -> None:
+    glob = data_glob(typed_periods)
+    for options in ("hive_types = {'period': VARCHAR, 'tier': VARCHAR}", "hive_types_autocast = false"):
+        types = duckdb.sql(f"SELECT DISTINCT typeof(period), typeof(tier) FROM read_parquet('{glob}', "
+                           f"hive_partitioning = true, {options})").fetchall()
+        assert types == [("VARCHAR", "VARCHAR")], options
+    schema = pl.scan_parquet(glob, hive_partitioning=True,
+                             hive_schema={"period": pl.String, "tier": pl.String}).collect_schema()
+    assert (schema["period"], schema["tier"]) == (pl.String, pl.String)
+    partitioning = ds.partitioning(pa.schema([("period", pa.string()), ("tier", pa.string())]), flavor="hive")
+    dataset = ds.dataset(typed_periods, format="parquet", partitioning=partitioning)
+    assert pa.types.is_string(dataset.schema.field("period").type)
+    periods = sorted(set(dataset.to_table(columns=["period"]).column(0).to_pylist()))
+    assert all(isinstance(p, str) for p in periods) and len(periods) == 2

@@ -223,11 +223,10 @@ def diff(output: str | Path, before: str, after: str, *, entities_to: str | Path
     from tierline.periods.published import open_period
 
     target = None if entities_to is None else Path(entities_to)
-    chosen = entity_format or ("csv" if target is not None and target.suffix.lower() == ".csv" else "parquet")
     try:
-        file_format = EntityFormat(chosen)
+        file_format = EntityFormat(entity_format) if entity_format else EntityFormat.by_name(target or "")
     except ValueError:
-        raise UsageError(f"entity_format must be parquet or csv, not {chosen!r}") from None
+        raise UsageError(f"entity_format must be parquet or csv, not {entity_format!r}") from None
     return migrate(open_period(output, before), open_period(output, after), entities_to=target,
                    entity_format=file_format)
 

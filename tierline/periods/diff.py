@@ -64,10 +64,9 @@ def _formats(request: DiffRequest) -> tuple[DiffFormat, EntityFormat]:
         if chosen is DiffFormat.PARQUET:
             raise UsageError("--format parquet writes the entity rows: give -o FILE.parquet")
         return chosen or DiffFormat.TABLE, EntityFormat.PARQUET
-    by_name = EntityFormat.CSV if request.entities_to.lower().endswith(".csv") else EntityFormat.PARQUET
     if chosen in (DiffFormat.PARQUET, DiffFormat.CSV):
         return DiffFormat.TABLE, EntityFormat(chosen.value)
-    return chosen or DiffFormat.TABLE, by_name
+    return chosen or DiffFormat.TABLE, EntityFormat.by_name(request.entities_to)
 
 
 def print_migration(migration: Migration, printed: DiffFormat, out: TextIO) -> None:

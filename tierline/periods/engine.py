@@ -20,7 +20,17 @@ import duckdb
 
 from tierline.periods.published import PublishedPeriod
 
-__all__ = ["connect", "watched", "scored_rows_sql", "quarantine_rows_sql", "quote_identifier", "quote_literal"]
+__all__ = ["INTEGER_TYPES", "is_numeric_type", "connect", "watched", "scored_rows_sql", "quarantine_rows_sql", "quote_identifier", "quote_literal"]
+
+INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                           "UINTEGER", "UBIGINT", "UHUGEINT"})
+
+
+def is_numeric_type(duckdb_type: str | None) -> bool:
+    """Whether a DuckDB column type (as DESCRIBE names it) holds numbers."""
+    name = (duckdb_type or "").upper()
+    return name in INTEGER_TYPES or name in ("FLOAT", "DOUBLE", "REAL") or name.startswith("DECIMAL(")
+
 
 DEFAULT_MEMORY_LIMIT = "1GB"  # DuckDB's own accounting; the process peaks at 1.4 GiB at 100M rows (benchmarks/)
 

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tierline.errors import InputError, OutputError, UsageError
-from tierline.periods.engine import connect, quote_identifier, quote_literal, watched
+from tierline.periods.engine import INTEGER_TYPES, connect, quote_identifier, quote_literal, watched
 from tierline.periods.published import PublishedPeriod
 from tierline.periods.written import check_target, written_whole
 
@@ -66,6 +66,11 @@ class Direction(enum.Enum):
 class EntityFormat(enum.Enum):
     PARQUET = "parquet"
     CSV = "csv"
+
+    @staticmethod
+    def by_name(path: str | os.PathLike[str]) -> "EntityFormat":
+        """CSV for a `.csv` file, Parquet for any other name."""
+        return EntityFormat.CSV if str(path).lower().endswith(".csv") else EntityFormat.PARQUET
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,7 @@ class _Sources:
                                     for f in (*period.scored_files, *period.quarantine_files)))
         facts = {f: _file_facts(f, key) for f in files}
         sides = (_Side.of(1, before, facts), _Side.of(2, after, facts))
-        numeric = bool(files) and _column_type(con, files, key) in _INTEGER_TYPES
+        numeric = bool(files) and _column_type(con, files, key) in INTEGER_TYPES
         all_scores = tuple(dict.fromkeys(sides[0].scores + sides[1].scores))
         return _Sources(files, tuple(f for f in files if facts[f].key_may_be_null), key, numeric, sides, all_scores)
 
@@ -265,10 +270,6 @@ class _Sources:
             return states
         keyless = self._scan(self.keyless_files, keyless=True, with_scores=with_scores, group=False)
         return f"{states} UNION ALL BY NAME {keyless}"
-
-
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-                  "UBIGINT", "UHUGEINT"}
 
 
 def _score_alias(side: int, column: str) -> str:

@@ -1,7 +1,8 @@
 """`tierline demo`: a synthetic register for a shipped scorecard, scored end to end.
 
 The generators are vectorised NumPy (a million rows take a second) and seeded, so a demo is
-repeatable; `--seed` draws another register with the same keys (the next period of the same book). A few percent of rows are deliberately bad, to show the quarantine.
+repeatable; `--seed` draws another register with the same keys (the next period of the same
+book). A few percent of rows are deliberately bad, to show the quarantine.
 """
 
 from __future__ import annotations

@@ -21,11 +21,12 @@ import jinja2
 from markupsafe import Markup
 
 from tierline.periods import engine
+from tierline.periods.engine import is_numeric_type
 from tierline.periods.migration import Direction, Migration, migrate
 from tierline.periods.published import PublishedPeriod, open_period, previous_period
 from tierline.periods.written import check_target, written_whole
 from tierline.periods.report import charts
-from tierline.periods.report.data import (ErrorCount, Grid, Histogram, ReasonCount, TierCount, error_counts,
+from tierline.periods.report.data import (Boundary, ErrorCount, Grid, Histogram, ReasonCount, TierCount, error_counts,
                                           level_boundaries, matrix_grid, output_columns, quantile_boundaries,
                                           range_text, reason_counts, rule_thresholds, score_histogram, tier_counts)
 
@@ -129,18 +130,12 @@ def _scores(con: duckdb.DuckDBPyConnection, period: PublishedPeriod, columns: di
     notes: list[str] = []
     if kind == "rules":
         rules = tuple(tiering["rules"])
-        scores = [s["column"] for s in period.grading["scores"] if s["column"] in columns]
-        if scores:
-            column, boundaries = scores[0], ()
-            notes.append(f"The tiers come from rules (listed below); the chart shows the score {column} by tier.")
-        else:
-            compared = {c: b for c, b in rule_thresholds(rules).items() if _is_numeric(columns.get(c))}
-            if not compared:
-                return ScoreSection(ScoreView.NONE, rules=rules,
-                                    notes=("The tiers come from rules on no numeric column: the table lists them.",))
-            column, boundaries = next(iter(compared.items()))
-            notes.append(f"The tiers come from rules (listed below); the chart shows {column}, the column they "
-                         "compare with most numbers, and those numbers as lines.")
+        drawn = _rules_column(period, rules, columns)
+        if drawn is None:
+            return ScoreSection(ScoreView.NONE, rules=rules,
+                                notes=("The tiers come from rules on no numeric column: the table lists them.",))
+        column, boundaries, note = drawn
+        notes.append(note)
     else:
         column = tiering["column"]
         if column not in columns:
@@ -165,12 +160,19 @@ def _scores(con: duckdb.DuckDBPyConnection, period: PublishedPeriod, columns: di
                         notes=tuple(notes), rules=rules, levels=levels)
 
 
-def _is_numeric(duckdb_type: str | None) -> bool:
-    return duckdb_type is not None and (duckdb_type.upper() in _NUMERIC or duckdb_type.upper().startswith("DECIMAL("))
-
-
-_NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-            "FLOAT", "DOUBLE", "REAL"}
+def _rules_column(period: PublishedPeriod, rules: tuple[dict[str, Any], ...],
+                  columns: dict[str, str]) -> tuple[str, tuple[Boundary, ...], str] | None:
+    """What a rules scorecard's chart shows: its score, else the numeric column the rules compare
+    with most numbers (with those numbers as boundaries), and the note that says which."""
+    scores = [s["column"] for s in period.grading["scores"] if s["column"] in columns]
+    if scores:
+        return scores[0], (), f"The tiers come from rules (listed below); the chart shows the score {scores[0]} by tier."
+    compared = {c: b for c, b in rule_thresholds(rules).items() if is_numeric_type(columns.get(c))}
+    if not compared:
+        return None
+    column, boundaries = next(iter(compared.items()))
+    return column, boundaries, (f"The tiers come from rules (listed below); the chart shows {column}, the column "
+                                "they compare with most numbers, and those numbers as lines.")
 
 
 _NOTHING_SCORED = "No row was scored in this period: every row is in the quarantine."

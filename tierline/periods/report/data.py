@@ -190,13 +190,16 @@ def score_histogram(con: duckdb.DuckDBPyConnection, period: PublishedPeriod, col
     start, stop = min([q_low, *inside]), max([q_high, *inside])
     edges = _edges(start, stop)
     first, width, bins = edges[0], edges[1] - edges[0], len(edges) - 1
-    counts = con.execute(
+    found = con.execute(
         f"SELECT tier, CAST(least(greatest(floor((v - {first!r}) / {width!r}), 0), {bins - 1}) AS INTEGER) AS bin, "
-        f"count(*) FROM (SELECT tier, {value} AS v FROM {source}) WHERE isfinite(v) GROUP BY ALL").fetchall()
-    outside = con.execute(f"SELECT count(*) FROM (SELECT {value} AS v FROM {source}) "
-                          f"WHERE isfinite(v) AND (v < {first!r} OR v >= {edges[-1]!r})").fetchone()[0]
-    return Histogram(column, edges, tuple((t, int(b), int(n)) for t, b, n in sorted(counts)), tuple(boundaries),
-                     int(outside), int(values))
+        f"v < {first!r} OR v >= {edges[-1]!r} AS outside, count(*) "
+        f"FROM (SELECT tier, {value} AS v FROM {source}) WHERE isfinite(v) GROUP BY ALL").fetchall()
+    counts: dict[tuple[str, int], int] = {}
+    for tier, b, _, n in found:  # a bin's rows inside and beyond the edges, together
+        counts[(tier, int(b))] = counts.get((tier, int(b)), 0) + int(n)
+    outside = sum(int(n) for *_, beyond, n in found if beyond)
+    return Histogram(column, edges, tuple((t, b, n) for (t, b), n in sorted(counts.items())), tuple(boundaries),
+                     outside, int(values))
 
 
 def _edges(start: float, stop: float) -> tuple[float, ...]:
